@@ -1,0 +1,57 @@
+"""Session fixtures: the fake workspace, the pinned CLI and the shared render cache."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+TESTS_DIR = Path(__file__).resolve().parent
+REPO_ROOT = TESTS_DIR.parent
+for p in (str(REPO_ROOT), str(TESTS_DIR)):
+    if p not in sys.path:
+        sys.path.insert(0, p)
+
+from matrix import Combination  # noqa: E402
+from rendering import RenderCache, Rendered  # noqa: E402
+from tooling.fake_workspace import FakeWorkspace  # noqa: E402
+from tooling.paths import TOOLS_BIN  # noqa: E402
+
+
+def pytest_sessionstart(session):
+    if not (TOOLS_BIN / "databricks").exists():
+        raise pytest.UsageError(
+            f"{TOOLS_BIN / 'databricks'} is missing. Run the README's test command, or "
+            "`python -m tooling.install_tools` first."
+        )
+
+
+@pytest.fixture(scope="session")
+def fake_workspace():
+    with FakeWorkspace() as ws:
+        yield ws
+
+
+@pytest.fixture(scope="session")
+def cli_home(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("cli-home")
+
+
+@pytest.fixture(scope="session")
+def render_cache(tmp_path_factory, fake_workspace, cli_home) -> RenderCache:
+    # getbasetemp() is per xdist worker; its parent is shared by all workers of this run.
+    shared = tmp_path_factory.getbasetemp().parent / "render-cache"
+    return RenderCache(shared, fake_workspace, cli_home)
+
+
+@pytest.fixture(scope="session")
+def rendered(render_cache):
+    """rendered(combination_or_answers) -> Rendered, cached for the whole run."""
+
+    def _get(answers: dict | Combination) -> Rendered:
+        result = render_cache.get(answers)
+        assert result.result.returncode == 0, f"bundle init failed:\n{result.result.output}"
+        return result
+
+    return _get

@@ -1,0 +1,17 @@
+"""Exact set of files a combination renders, relative to the --output-dir."""
+
+from __future__ import annotations
+
+from expected_cicd_files import cicd_files
+from expected_project_files import project_files
+from matrix import Combination
+
+
+def expected_files(c: Combination) -> set[str]:
+    root = c["input_root_dir"]
+    files: set[str] = set()
+    if c.has_cicd:
+        files |= {f"{root}/{f}" for f in cicd_files(c)}
+    if c.has_project:
+        files |= {f"{c.project_dir}/{f}" for f in project_files(c)}
+    return files

@@ -1,0 +1,85 @@
+"""The one shared render helper: renders answers with the pinned CLI, once per test run.
+
+Rendered trees are cached in a folder shared by all pytest-xdist workers of the run, keyed by the
+answers; a file lock makes sure each distinct answer set is rendered by exactly one worker.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from filelock import FileLock
+
+from matrix import Combination, alphanumeric_underscore, resolve
+from tooling.fake_workspace import FakeWorkspace
+from tooling.render import CliResult, render
+
+UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A rendered tree: `output` is the --output-dir; `values` the complete answers the CLI used."""
+
+    answers: dict
+    output: Path
+    result: CliResult
+
+    @property
+    def values(self) -> dict[str, str]:
+        return resolve(self.answers)
+
+    @property
+    def root(self) -> Path:
+        return self.output / self.values["input_root_dir"]
+
+    @property
+    def project(self) -> Path:
+        return self.root / alphanumeric_underscore(self.values["input_project_name"])
+
+    def files(self) -> set[str]:
+        """Every generated file, relative to the output directory."""
+        return {p.relative_to(self.output).as_posix() for p in self.output.rglob("*") if p.is_file()}
+
+    def dirs(self) -> set[str]:
+        return {p.relative_to(self.output).as_posix() for p in self.output.rglob("*") if p.is_dir()}
+
+    def text(self, relative: str) -> str:
+        return (self.output / relative).read_text()
+
+    def yaml(self, relative: str):
+        return yaml.safe_load(self.text(relative))
+
+
+def answers_key(answers: dict) -> str:
+    return hashlib.sha256(json.dumps(answers, sort_keys=True).encode()).hexdigest()[:16]
+
+
+class RenderCache:
+    def __init__(self, folder: Path, workspace: FakeWorkspace, home: Path):
+        self.folder = folder
+        self.workspace = workspace
+        self.home = home
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def get(self, answers: dict | Combination) -> Rendered:
+        if isinstance(answers, Combination):
+            answers = answers.answers
+        key = answers_key(answers)
+        slot = self.folder / key
+        with FileLock(str(self.folder / f"{key}.lock")):
+            result_file = slot / "result.json"
+            if not result_file.exists():
+                if slot.exists():
+                    shutil.rmtree(slot)
+                slot.mkdir()
+                res = render(answers, slot / "out", workspace=self.workspace, home=self.home)
+                result_file.write_text(json.dumps(res.__dict__))
+            res = CliResult(**json.loads(result_file.read_text()))
+        return Rendered(answers, slot / "out", res)

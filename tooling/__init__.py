@@ -1,0 +1,1 @@
+"""Developer tooling for this template repository: CLI installer, local workspace stand-in, renderer."""
