@@ -1,4 +1,5 @@
-"""The CI/CD and repository-level files a render must contain, relative to the root folder, by answer."""
+"""The CI/CD and repository-level files of a render, relative to the root folder (input_root_dir), by answer.
+Written from the documented layout, not from the template tree."""
 
 from __future__ import annotations
 
@@ -6,7 +7,4 @@ from matrix import Combination
 
 
 def cicd_files(c: Combination) -> set[str]:
-    platform = c["input_cicd_platform"]
-    files = {"README.md"}
-    del platform  # used as CI/CD is added
-    return files
+    return {"README.md"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from expected_bundle_files import bundle_files
 from expected_cicd_files import cicd_files
 from expected_project_files import project_files
 from matrix import Combination
@@ -13,5 +14,5 @@ def expected_files(c: Combination) -> set[str]:
     if c.has_cicd:
         files |= {f"{root}/{f}" for f in cicd_files(c)}
     if c.has_project:
-        files |= {f"{c.project_dir}/{f}" for f in project_files(c)}
+        files |= {f"{c.project_dir}/{f}" for f in bundle_files(c) | project_files(c)}
     return files
