@@ -1,0 +1,70 @@
+"""Workspace URLs: whatever the user pastes (workspace id query, fragment, path), targets get scheme://host."""
+
+from __future__ import annotations
+
+import pytest
+
+from matrix import CLOUDS
+
+HOSTS = {
+    "azure": ("adb-1234567890123456.7.azuredatabricks.net", "adb-6543210987654321.9.azuredatabricks.net"),
+    "aws": ("dbc-staging-1a2b.cloud.databricks.com", "dbc-prod-3c4d.cloud.databricks.com"),
+    "gcp": ("1234567890.1.gcp.databricks.com", "9876543210.2.gcp.databricks.com"),
+}
+# The four shapes a URL copied from a browser takes.
+SHAPES = {
+    "bare": "https://{host}",
+    "workspace_query": "https://{host}/?o=1234567890",
+    "fragment": "https://{host}#workspace/Users",
+    "path_query_fragment": "https://{host}/editor/notebooks/42?o=1234567890#command/7",
+}
+PLACEHOLDERS = {
+    "azure": ("https://adb-xxxx.xx.azuredatabricks.net", "https://adb-xxxx.xx.azuredatabricks.net"),
+    "aws": ("https://your-staging-workspace.cloud.databricks.com", "https://your-prod-workspace.cloud.databricks.com"),
+    "gcp": ("https://your-staging-workspace.gcp.databricks.com", "https://your-prod-workspace.gcp.databricks.com"),
+}
+
+
+def target_hosts(project) -> dict[str, str | None]:
+    bundle = project.yaml(f"{project.project.relative_to(project.output)}/databricks.yml")
+    return {name: (t.get("workspace") or {}).get("host") for name, t in bundle["targets"].items()}
+
+
+@pytest.mark.parametrize("cloud", CLOUDS)
+@pytest.mark.parametrize("shape", SHAPES)
+def test_pasted_workspace_urls_are_reduced_to_scheme_and_host(cloud, shape, rendered):
+    staging, prod = HOSTS[cloud]
+    project = rendered({
+        "input_cloud": cloud,
+        "input_databricks_staging_workspace_host": SHAPES[shape].format(host=staging),
+        "input_databricks_prod_workspace_host": SHAPES[shape].format(host=prod),
+    })
+    hosts = target_hosts(project)
+    assert hosts == {"dev": None, "staging": f"https://{staging}", "prod": f"https://{prod}",
+                     "test": f"https://{staging}"}
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_separate_test_workspace_url_is_normalised_too(shape, rendered):
+    project = rendered({"input_cloud": "aws", "input_databricks_test_workspace_host":
+                        SHAPES[shape].format(host="dbc-ci-5e6f.cloud.databricks.com")})
+    assert target_hosts(project)["test"] == "https://dbc-ci-5e6f.cloud.databricks.com"
+
+
+@pytest.mark.parametrize("cloud", CLOUDS)
+def test_default_hosts_are_the_cloud_placeholders(cloud, rendered):
+    hosts = target_hosts(rendered({"input_cloud": cloud}))
+    staging, prod = PLACEHOLDERS[cloud]
+    assert hosts == {"dev": None, "staging": staging, "prod": prod, "test": staging}
+
+
+@pytest.mark.parametrize("cloud", CLOUDS)
+def test_empty_hosts_fall_back_to_the_placeholders(cloud, rendered):
+    project = rendered({
+        "input_cloud": cloud,
+        "input_databricks_staging_workspace_host": "",
+        "input_databricks_prod_workspace_host": "",
+        "input_databricks_test_workspace_host": "",
+    })
+    staging, prod = PLACEHOLDERS[cloud]
+    assert target_hosts(project) == {"dev": None, "staging": staging, "prod": prod, "test": staging}
