@@ -75,7 +75,9 @@ def _go() -> str:
 
 def _go_env() -> dict[str, str]:
     env = dict(os.environ)
-    env["GOTOOLCHAIN"] = "local"  # never download another Go toolchain
+    # Use the Go on PATH and never download another toolchain, unless the caller chose one explicitly
+    # (this repository's own CI sets GOTOOLCHAIN=go1.26.8 on runners whose preinstalled Go is older).
+    env.setdefault("GOTOOLCHAIN", "local")
     env["GOFLAGS"] = "-mod=mod"
     env.pop("GONOSUMDB", None)
     env.pop("GONOSUMCHECK", None)
