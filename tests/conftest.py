@@ -15,6 +15,7 @@ for p in (str(REPO_ROOT), str(TESTS_DIR)):
 
 from matrix import Combination  # noqa: E402
 from rendering import RenderCache, Rendered  # noqa: E402
+
 from tooling.fake_workspace import FakeWorkspace  # noqa: E402
 from tooling.paths import TOOLS_BIN  # noqa: E402
 

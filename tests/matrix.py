@@ -32,9 +32,21 @@ EXCLUDED: dict[str, str] = {
 # Free-text variants, rotated across combinations.
 PROJECT_NAMES = ["my_mlops_project", "my-mlops-project", "Taxi-Fare_2"]
 STAGING_HOSTS = {
-    "azure": ["https://adb-1111111111111111.11.azuredatabricks.net", "https://adb-2222.2.azuredatabricks.net/?o=2222#workspace", "https://adb-3333.3.azuredatabricks.net/some/path"],
-    "aws": ["https://staging-ws.cloud.databricks.com", "https://staging-ws.cloud.databricks.com/?o=1234", "https://staging-ws.cloud.databricks.com/browse#folder"],
-    "gcp": ["https://1234.5.gcp.databricks.com", "https://1234.5.gcp.databricks.com/?o=1234#x", "https://1234.5.gcp.databricks.com/path/"],
+    "azure": [
+        "https://adb-1111111111111111.11.azuredatabricks.net",
+        "https://adb-2222.2.azuredatabricks.net/?o=2222#workspace",
+        "https://adb-3333.3.azuredatabricks.net/some/path",
+    ],
+    "aws": [
+        "https://staging-ws.cloud.databricks.com",
+        "https://staging-ws.cloud.databricks.com/?o=1234",
+        "https://staging-ws.cloud.databricks.com/browse#folder",
+    ],
+    "gcp": [
+        "https://1234.5.gcp.databricks.com",
+        "https://1234.5.gcp.databricks.com/?o=1234#x",
+        "https://1234.5.gcp.databricks.com/path/",
+    ],
 }
 PROD_HOSTS = {
     "azure": ["https://adb-9999999999999999.19.azuredatabricks.net", "https://adb-8888.8.azuredatabricks.net#ws", ""],
@@ -65,7 +77,10 @@ def resolve(answers: dict[str, str]) -> dict[str, str]:
     v.setdefault("input_cicd_platform", "github_actions")
     placeholders = {
         "azure": ("https://adb-xxxx.xx.azuredatabricks.net", "https://adb-xxxx.xx.azuredatabricks.net"),
-        "aws": ("https://your-staging-workspace.cloud.databricks.com", "https://your-prod-workspace.cloud.databricks.com"),
+        "aws": (
+            "https://your-staging-workspace.cloud.databricks.com",
+            "https://your-prod-workspace.cloud.databricks.com",
+        ),
         "gcp": ("https://your-staging-workspace.gcp.databricks.com", "https://your-prod-workspace.gcp.databricks.com"),
     }[v["input_cloud"]]
     v.setdefault("input_databricks_staging_workspace_host", placeholders[0])
@@ -119,12 +134,24 @@ class Combination:
 def _enum_product() -> list[dict[str, str]]:
     rows: list[dict[str, str]] = []
     for cloud, platform, fs, pattern in itertools.product(CLOUDS, PLATFORMS, FEATURE_STORE, DEPLOYMENT_PATTERNS):
-        rows.append(dict(input_setup_cicd_and_project="CICD_and_Project", input_cloud=cloud,
-                         input_cicd_platform=platform, input_include_feature_store=fs,
-                         input_deployment_pattern=pattern))
+        rows.append(
+            dict(
+                input_setup_cicd_and_project="CICD_and_Project",
+                input_cloud=cloud,
+                input_cicd_platform=platform,
+                input_include_feature_store=fs,
+                input_deployment_pattern=pattern,
+            )
+        )
     for cloud, fs, pattern in itertools.product(CLOUDS, FEATURE_STORE, DEPLOYMENT_PATTERNS):
-        rows.append(dict(input_setup_cicd_and_project="Project_Only", input_cloud=cloud,
-                         input_include_feature_store=fs, input_deployment_pattern=pattern))
+        rows.append(
+            dict(
+                input_setup_cicd_and_project="Project_Only",
+                input_cloud=cloud,
+                input_include_feature_store=fs,
+                input_deployment_pattern=pattern,
+            )
+        )
     for cloud, platform in itertools.product(CLOUDS, PLATFORMS):
         rows.append(dict(input_setup_cicd_and_project="CICD_Only", input_cloud=cloud, input_cicd_platform=platform))
     return rows
@@ -157,7 +184,9 @@ def _with_free_text(i: int, row: dict[str, str]) -> dict[str, str]:
         if test_host is not None:
             a["input_databricks_test_workspace_host"] = test_host
         a["input_default_branch"], a["input_release_branch"] = _rotate(i, BRANCHES)
-        a["input_staging_catalog_name"], a["input_prod_catalog_name"], a["input_test_catalog_name"] = _rotate(i, CATALOGS, 3)
+        a["input_staging_catalog_name"], a["input_prod_catalog_name"], a["input_test_catalog_name"] = _rotate(
+            i, CATALOGS, 3
+        )
         if a.get("input_cicd_platform") == "gitlab":
             a["input_docker_image"] = _rotate(i, DOCKER_IMAGES)
     if setup != "CICD_Only":
@@ -171,9 +200,15 @@ def _with_free_text(i: int, row: dict[str, str]) -> dict[str, str]:
 
 
 def _combination_id(a: dict[str, str]) -> str:
-    short = {"CICD_and_Project": "full", "Project_Only": "project", "CICD_Only": "cicd",
-             "github_actions": "gha", "github_actions_for_github_enterprise_servers": "ghes",
-             "azure_devops": "ado", "gitlab": "gitlab"}
+    short = {
+        "CICD_and_Project": "full",
+        "Project_Only": "project",
+        "CICD_Only": "cicd",
+        "github_actions": "gha",
+        "github_actions_for_github_enterprise_servers": "ghes",
+        "azure_devops": "ado",
+        "gitlab": "gitlab",
+    }
     v = resolve(a)
     parts = [short[v["input_setup_cicd_and_project"]], v["input_cloud"]]
     if v["input_setup_cicd_and_project"] != "Project_Only":

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import yaml
 from filelock import FileLock
-
 from matrix import Combination, alphanumeric_underscore, resolve
+
 from tooling.fake_workspace import FakeWorkspace
 from tooling.render import CliResult, render
 

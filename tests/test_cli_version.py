@@ -31,7 +31,9 @@ def test_min_cli_version_is_enforced_by_the_installed_build(tmp_path, fake_works
     (template / "databricks_template_schema.json").write_text(json.dumps(schema))
     result = render({}, tmp_path / "out", workspace=fake_workspace, home=cli_home, template_dir=template)
     assert result.returncode != 0
-    assert f'minimum CLI version "v99.0.0" is greater than current CLI version "{pinned_cli_version()}"' in result.stderr
+    assert (
+        f'minimum CLI version "v99.0.0" is greater than current CLI version "{pinned_cli_version()}"' in result.stderr
+    )
     assert not (tmp_path / "out").exists()
 
 
@@ -39,7 +41,10 @@ def test_installer_is_idempotent_and_fast_on_second_run():
     """The test command already installed the tools; installing again must not rebuild (no 'Building' line)."""
     proc = subprocess.run(
         [str(REPO_ROOT / ".venv" / "bin" / "python"), "-m", "tooling.install_tools"],
-        cwd=REPO_ROOT, capture_output=True, text=True, check=True,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert "Building" not in proc.stderr
     assert "databricks" in proc.stdout or "cli:" in proc.stdout
@@ -56,6 +61,7 @@ def test_installer_explains_a_missing_go(tmp_path):
     )
     import sys
 
-    proc = subprocess.run([sys.executable, "-c", code, str(tmp_path / "cli")], cwd=REPO_ROOT, env=env,
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "cli")], cwd=REPO_ROOT, env=env, capture_output=True, text=True
+    )
     assert "Go is required" in proc.stdout and "go` is not on PATH" in proc.stdout

@@ -6,6 +6,7 @@ import re
 
 from matrix import by_id
 from rendering import UUID_RE
+
 from tooling.render import render
 
 BUNDLE_UUID_LINE = re.compile(r"^  uuid: (" + UUID_RE.pattern + r")$", re.MULTILINE)
@@ -35,6 +36,7 @@ def test_same_answers_render_byte_identical_trees_except_bundle_uuid(tmp_path, f
 
 def test_bundle_uuid_appears_only_in_databricks_yml(rendered):
     project = rendered(by_id("full-aws-gha-fs-code"))
-    with_uuid = sorted(f for f in project.files() if not f.endswith((".gz", ".parquet")) and
-                       UUID_RE.search(project.text(f)))
+    with_uuid = sorted(
+        f for f in project.files() if not f.endswith((".gz", ".parquet")) and UUID_RE.search(project.text(f))
+    )
     assert with_uuid == [f"{by_id('full-aws-gha-fs-code').project_dir}/databricks.yml"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from matrix import CLOUDS
 
 HOSTS = {
@@ -34,20 +33,30 @@ def target_hosts(project) -> dict[str, str | None]:
 @pytest.mark.parametrize("shape", SHAPES)
 def test_pasted_workspace_urls_are_reduced_to_scheme_and_host(cloud, shape, rendered):
     staging, prod = HOSTS[cloud]
-    project = rendered({
-        "input_cloud": cloud,
-        "input_databricks_staging_workspace_host": SHAPES[shape].format(host=staging),
-        "input_databricks_prod_workspace_host": SHAPES[shape].format(host=prod),
-    })
+    project = rendered(
+        {
+            "input_cloud": cloud,
+            "input_databricks_staging_workspace_host": SHAPES[shape].format(host=staging),
+            "input_databricks_prod_workspace_host": SHAPES[shape].format(host=prod),
+        }
+    )
     hosts = target_hosts(project)
-    assert hosts == {"dev": None, "staging": f"https://{staging}", "prod": f"https://{prod}",
-                     "test": f"https://{staging}"}
+    assert hosts == {
+        "dev": None,
+        "staging": f"https://{staging}",
+        "prod": f"https://{prod}",
+        "test": f"https://{staging}",
+    }
 
 
 @pytest.mark.parametrize("shape", SHAPES)
 def test_separate_test_workspace_url_is_normalised_too(shape, rendered):
-    project = rendered({"input_cloud": "aws", "input_databricks_test_workspace_host":
-                        SHAPES[shape].format(host="dbc-ci-5e6f.cloud.databricks.com")})
+    project = rendered(
+        {
+            "input_cloud": "aws",
+            "input_databricks_test_workspace_host": SHAPES[shape].format(host="dbc-ci-5e6f.cloud.databricks.com"),
+        }
+    )
     assert target_hosts(project)["test"] == "https://dbc-ci-5e6f.cloud.databricks.com"
 
 
@@ -60,11 +69,13 @@ def test_default_hosts_are_the_cloud_placeholders(cloud, rendered):
 
 @pytest.mark.parametrize("cloud", CLOUDS)
 def test_empty_hosts_fall_back_to_the_placeholders(cloud, rendered):
-    project = rendered({
-        "input_cloud": cloud,
-        "input_databricks_staging_workspace_host": "",
-        "input_databricks_prod_workspace_host": "",
-        "input_databricks_test_workspace_host": "",
-    })
+    project = rendered(
+        {
+            "input_cloud": cloud,
+            "input_databricks_staging_workspace_host": "",
+            "input_databricks_prod_workspace_host": "",
+            "input_databricks_test_workspace_host": "",
+        }
+    )
     staging, prod = PLACEHOLDERS[cloud]
     assert target_hosts(project) == {"dev": None, "staging": staging, "prod": prod, "test": staging}

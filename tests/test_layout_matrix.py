@@ -7,7 +7,6 @@ import re
 
 import pytest
 import yaml
-
 from expected_files import expected_files
 from matrix import COMBINATIONS, EXCLUDED, PROJECT_COMBINATIONS
 

@@ -29,8 +29,11 @@ def test_quick_start_is_two_commands_that_exist():
 
 
 def test_ci_runs_exactly_the_readme_test_command():
-    run = [line.strip() for line in (REPO_ROOT / ".ci" / "run").read_text().splitlines()
-           if line.strip() and not line.lstrip().startswith(("#", "set ", "cd "))]
+    run = [
+        line.strip()
+        for line in (REPO_ROOT / ".ci" / "run").read_text().splitlines()
+        if line.strip() and not line.lstrip().startswith(("#", "set ", "cd "))
+    ]
     assert run == [quick_start_commands()[1]]
 
 

@@ -5,23 +5,35 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from matrix import resolve
+from tty_prompts import answer_prompts
+
 from tooling.paths import TEMPLATE_SCHEMA
 from tooling.render import run_cli
-from tty_prompts import answer_prompts
 
 SCHEMA = json.loads(TEMPLATE_SCHEMA.read_text())
 PROPS = SCHEMA["properties"]
 
 # Upstream mainline's 18 inputs in prompt order (orders 11 and 19 are unused upstream), then our two additions.
 UPSTREAM_INPUTS = {
-    "input_setup_cicd_and_project": 1, "input_project_name": 2, "input_root_dir": 3, "input_cloud": 4,
-    "input_cicd_platform": 5, "input_databricks_staging_workspace_host": 6,
-    "input_databricks_prod_workspace_host": 7, "input_default_branch": 8, "input_release_branch": 9,
-    "input_read_user_group": 10, "input_staging_catalog_name": 12, "input_prod_catalog_name": 13,
-    "input_test_catalog_name": 14, "input_schema_name": 15, "input_unity_catalog_read_user_group": 16,
-    "input_inference_table_name": 17, "input_include_feature_store": 18, "input_docker_image": 20,
+    "input_setup_cicd_and_project": 1,
+    "input_project_name": 2,
+    "input_root_dir": 3,
+    "input_cloud": 4,
+    "input_cicd_platform": 5,
+    "input_databricks_staging_workspace_host": 6,
+    "input_databricks_prod_workspace_host": 7,
+    "input_default_branch": 8,
+    "input_release_branch": 9,
+    "input_read_user_group": 10,
+    "input_staging_catalog_name": 12,
+    "input_prod_catalog_name": 13,
+    "input_test_catalog_name": 14,
+    "input_schema_name": 15,
+    "input_unity_catalog_read_user_group": 16,
+    "input_inference_table_name": 17,
+    "input_include_feature_store": 18,
+    "input_docker_image": 20,
 }
 ADDED_INPUTS = {"input_databricks_test_workspace_host": 7, "input_deployment_pattern": 19}
 
@@ -34,19 +46,36 @@ ENUMS = {
 }
 
 ALL = list(UPSTREAM_INPUTS) + list(ADDED_INPUTS)
-PROJECT_ONLY_SKIPS = {"input_cicd_platform", "input_databricks_staging_workspace_host",
-                      "input_databricks_prod_workspace_host", "input_databricks_test_workspace_host",
-                      "input_default_branch", "input_release_branch", "input_staging_catalog_name",
-                      "input_prod_catalog_name", "input_test_catalog_name", "input_docker_image"}
-CICD_ONLY_SKIPS = {"input_project_name", "input_read_user_group", "input_schema_name",
-                   "input_unity_catalog_read_user_group", "input_inference_table_name",
-                   "input_include_feature_store", "input_deployment_pattern"}
+PROJECT_ONLY_SKIPS = {
+    "input_cicd_platform",
+    "input_databricks_staging_workspace_host",
+    "input_databricks_prod_workspace_host",
+    "input_databricks_test_workspace_host",
+    "input_default_branch",
+    "input_release_branch",
+    "input_staging_catalog_name",
+    "input_prod_catalog_name",
+    "input_test_catalog_name",
+    "input_docker_image",
+}
+CICD_ONLY_SKIPS = {
+    "input_project_name",
+    "input_read_user_group",
+    "input_schema_name",
+    "input_unity_catalog_read_user_group",
+    "input_inference_table_name",
+    "input_include_feature_store",
+    "input_deployment_pattern",
+}
 
 
 def expected_prompts(setup: str, platform: str) -> list[str]:
     """Which inputs a user is asked, in order: upstream's skip rules."""
-    skipped = {"CICD_and_Project": {"input_root_dir"}, "Project_Only": PROJECT_ONLY_SKIPS,
-               "CICD_Only": CICD_ONLY_SKIPS}[setup]
+    skipped = {
+        "CICD_and_Project": {"input_root_dir"},
+        "Project_Only": PROJECT_ONLY_SKIPS,
+        "CICD_Only": CICD_ONLY_SKIPS,
+    }[setup]
     if platform != "gitlab":
         skipped = skipped | {"input_docker_image"}
     ordered = sorted(ALL, key=lambda n: ({**UPSTREAM_INPUTS, **ADDED_INPUTS}[n], n))
@@ -75,8 +104,12 @@ def test_every_pattern_has_its_own_failure_message():
 
 def test_no_answers_file_renders_with_every_default(tmp_path, fake_workspace, cli_home):
     out = tmp_path / "out"
-    result = run_cli(["bundle", "init", str(TEMPLATE_SCHEMA.parent), "--output-dir", str(out)],
-                     workspace=fake_workspace, home=cli_home, cwd=tmp_path)
+    result = run_cli(
+        ["bundle", "init", str(TEMPLATE_SCHEMA.parent), "--output-dir", str(out)],
+        workspace=fake_workspace,
+        home=cli_home,
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.output
     assert (out / "my_mlops_project" / "my_mlops_project" / "databricks.yml").is_file()
     assert "Your MLOps Stack is ready in 'my_mlops_project/my_mlops_project'" in result.stderr
@@ -93,16 +126,19 @@ SCENARIOS = [
 
 
 @pytest.mark.parametrize(("setup", "cloud", "platform"), SCENARIOS)
-def test_terminal_prompts_follow_the_skip_rules_and_offer_the_defaults(setup, cloud, platform, tmp_path,
-                                                                       fake_workspace, cli_home):
+def test_terminal_prompts_follow_the_skip_rules_and_offer_the_defaults(
+    setup, cloud, platform, tmp_path, fake_workspace, cli_home
+):
     choices = {"input_setup_cicd_and_project": setup, "input_cloud": cloud}
     if platform:
         choices["input_cicd_platform"] = platform
     prompts = answer_prompts(choices, workspace=fake_workspace, home=cli_home, output=tmp_path / "out")
     assert [p.name for p in prompts] == expected_prompts(setup, platform or "github_actions")
     # What each prompt offered is the documented default, resolved against the answers before it.
-    defaults = resolve({k: v for k, v in choices.items() if k != "input_cicd_platform"} |
-                       ({"input_cicd_platform": platform} if platform else {}))
+    defaults = resolve(
+        {k: v for k, v in choices.items() if k != "input_cicd_platform"}
+        | ({"input_cicd_platform": platform} if platform else {})
+    )
     offered = {p.name: p.offered_default for p in prompts}
     for name, value in offered.items():
         if name in choices:

@@ -17,7 +17,6 @@ from tooling.fake_workspace import FakeWorkspace
 from tooling.paths import REPO_ROOT, TEMPLATE_SCHEMA
 from tooling.render import cli_path
 
-SCHEMA = json.loads(TEMPLATE_SCHEMA.read_text())["properties"]
 # The CLI's terminal library asks the terminal for its background colour and cursor position.
 BACKGROUND_QUERY = re.escape("\x1b]11;?\x1b\\")
 CURSOR_QUERY = re.escape("\x1b[6n")
@@ -33,8 +32,8 @@ class Prompt:
     offered_default: str
 
 
-def _label(name: str) -> str:
-    return SCHEMA[name]["description"].splitlines()[0]
+def _label(schema: dict, name: str) -> str:
+    return schema[name]["description"].splitlines()[0]
 
 
 def _expect(child: pexpect.spawn, pattern: str) -> re.Match:
@@ -49,16 +48,25 @@ def _expect(child: pexpect.spawn, pattern: str) -> re.Match:
             return child.match
 
 
-def answer_prompts(choices: dict[str, str], *, workspace: FakeWorkspace, home: Path, output: Path) -> list[Prompt]:
+def answer_prompts(
+    choices: dict[str, str], *, workspace: FakeWorkspace, home: Path, output: Path, template_dir: Path = REPO_ROOT
+) -> list[Prompt]:
     """Answer every prompt with its default, except enum inputs listed in `choices` (value to select)."""
+    schema = json.loads((template_dir / TEMPLATE_SCHEMA.name).read_text())["properties"]
     env = workspace.cli_env(home, base={"PATH": "/usr/bin:/bin", "TERM": "xterm", "LANG": "C.UTF-8"})
-    child = pexpect.spawn(str(cli_path()), ["bundle", "init", str(REPO_ROOT), "--output-dir", str(output)],
-                          env=env, encoding="utf-8", timeout=30, dimensions=(80, 500))
-    remaining = list(SCHEMA)
+    child = pexpect.spawn(
+        str(cli_path()),
+        ["bundle", "init", str(template_dir), "--output-dir", str(output)],
+        env=env,
+        encoding="utf-8",
+        timeout=30,
+        dimensions=(80, 500),
+    )
+    remaining = list(schema)
     asked: list[Prompt] = []
     try:
         while True:
-            patterns = [BACKGROUND_QUERY, CURSOR_QUERY, pexpect.EOF] + [re.escape(_label(n)) for n in remaining]
+            patterns = [BACKGROUND_QUERY, CURSOR_QUERY, pexpect.EOF] + [re.escape(_label(schema, n)) for n in remaining]
             index = child.expect(patterns)
             if index == 0:
                 child.send("\x1b]11;rgb:0000/0000/0000\x1b\\")
@@ -68,7 +76,7 @@ def answer_prompts(choices: dict[str, str], *, workspace: FakeWorkspace, home: P
                 break
             else:
                 name = remaining.pop(index - 3)
-                prop = SCHEMA[name]
+                prop = schema[name]
                 if "enum" in prop:
                     offered = ANSI.sub("", _expect(child, SELECTED).group(1))
                     wanted = choices.get(name, offered)

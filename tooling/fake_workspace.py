@@ -64,9 +64,7 @@ class _CertificateAuthority:
             .not_valid_before(now - datetime.timedelta(days=1))
             .not_valid_after(now + datetime.timedelta(days=2))
             .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .add_extension(
-                x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True
-            )
+            .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
             .sign(self._key, hashes.SHA256())
         )
         self.ca_file = folder / "ca.pem"
@@ -102,9 +100,7 @@ class _CertificateAuthority:
         safe = "".join(c if c.isalnum() else "_" for c in host)
         cert_file, key_file = self.folder / f"{safe}.crt", self.folder / f"{safe}.key"
         cert_file.write_bytes(cert.public_bytes(ser.Encoding.PEM))
-        key_file.write_bytes(
-            key.private_bytes(ser.Encoding.PEM, ser.PrivateFormat.PKCS8, ser.NoEncryption())
-        )
+        key_file.write_bytes(key.private_bytes(ser.Encoding.PEM, ser.PrivateFormat.PKCS8, ser.NoEncryption()))
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(cert_file, key_file)
         return ctx
@@ -112,7 +108,7 @@ class _CertificateAuthority:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    server: "_Server"
+    server: _Server
     tunnel_host: str | None = None
 
     def log_message(self, format, *args):  # noqa: A002 - silence the default stderr logging
@@ -159,8 +155,16 @@ class _Handler(BaseHTTPRequestHandler):
             base = f"https://{host}" if self.tunnel_host else f"http://{host}"
             self._json(200, {"oidc_endpoint": f"{base}/oidc", "workspace_id": "1234567890"})
         elif route == ("GET", "/api/2.0/preview/scim/v2/Me"):
-            self._json(200, {"id": "1000", "userName": CURRENT_USER, "displayName": "Data Scientist",
-                             "active": True, "groups": [{"display": "users"}]})
+            self._json(
+                200,
+                {
+                    "id": "1000",
+                    "userName": CURRENT_USER,
+                    "displayName": "Data Scientist",
+                    "active": True,
+                    "groups": [{"display": "users"}],
+                },
+            )
         elif route == ("GET", "/api/2.0/workspace/get-status"):
             path = parse_qs(url.query).get("path", ["/"])[0]
             self._json(200, {"object_type": "DIRECTORY", "path": path, "object_id": 1})
@@ -171,7 +175,9 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             with self.server.state.lock:
                 self.server.state.unexpected.append(req)
-            self._json(501, {"error_code": "NOT_IMPLEMENTED", "message": f"fake workspace: no route {method} {url.path}"})
+            self._json(
+                501, {"error_code": "NOT_IMPLEMENTED", "message": f"fake workspace: no route {method} {url.path}"}
+            )
 
     def _json(self, status: int, body: dict) -> None:
         data = json.dumps(body).encode()
@@ -200,13 +206,13 @@ class FakeWorkspace:
         self._tmp: tempfile.TemporaryDirectory | None = None
         self._server: _Server | None = None
 
-    def __enter__(self) -> "FakeWorkspace":
+    def __enter__(self) -> FakeWorkspace:
         return self.start()
 
     def __exit__(self, *exc) -> None:
         self.stop()
 
-    def start(self) -> "FakeWorkspace":
+    def start(self) -> FakeWorkspace:
         self._tmp = tempfile.TemporaryDirectory(prefix="fake-workspace-")
         ca = None
         if self._https:

@@ -101,7 +101,10 @@ def build(tool: GoTool, dest: Path) -> None:
         # Downloads the pinned module and verifies it against the checksum database.
         info = json.loads(_run([go, "mod", "download", "-json", f"{tool.module}@{tool.version}"], work, env))
         module_dir = Path(info["Dir"])
-        sums = [f"{tool.module} {tool.version} {info['Sum']}", f"{tool.module} {tool.version}/go.mod {info['GoModSum']}"]
+        sums = [
+            f"{tool.module} {tool.version} {info['Sum']}",
+            f"{tool.module} {tool.version}/go.mod {info['GoModSum']}",
+        ]
         module_sum = module_dir / "go.sum"
         text = module_sum.read_text() if module_sum.exists() else ""
         (work / "go.sum").write_text(text + "\n".join(sums) + "\n")
@@ -129,7 +132,10 @@ def install(tool: GoTool) -> Path:
         return target
     cached = user_cache_dir() / "go-tools" / tool.name / tool.version / tool.name
     if not _reports_version(cached, tool):
-        print(f"Building {tool.name} {tool.version} from the Go module proxy (first time on this machine)...", file=sys.stderr)
+        print(
+            f"Building {tool.name} {tool.version} from the Go module proxy (first time on this machine)...",
+            file=sys.stderr,
+        )
         build(tool, cached)
         if not _reports_version(cached, tool):
             raise ToolInstallError(f"the freshly built {cached} does not report version {tool.version}")

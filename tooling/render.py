@@ -30,17 +30,32 @@ def cli_path() -> Path:
     return path
 
 
-def run_cli(args: list[str], *, workspace: FakeWorkspace, home: Path, cwd: Path, timeout: float = 300,
-            extra_env: dict[str, str] | None = None) -> CliResult:
+def run_cli(
+    args: list[str],
+    *,
+    workspace: FakeWorkspace,
+    home: Path,
+    cwd: Path,
+    timeout: float = 300,
+    extra_env: dict[str, str] | None = None,
+) -> CliResult:
     env = workspace.cli_env(home, base={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"})
     env.update(extra_env or {})
-    proc = subprocess.run([str(cli_path()), *args], cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=timeout, stdin=subprocess.DEVNULL)
+    proc = subprocess.run(
+        [str(cli_path()), *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
     return CliResult(proc.returncode, proc.stdout, proc.stderr)
 
 
-def render(answers: dict[str, str], output_dir: Path, *, workspace: FakeWorkspace, home: Path,
-           template_dir: Path = REPO_ROOT) -> CliResult:
+def render(
+    answers: dict[str, str], output_dir: Path, *, workspace: FakeWorkspace, home: Path, template_dir: Path = REPO_ROOT
+) -> CliResult:
     """`bundle init <template_dir> --config-file <answers> --output-dir <output_dir>`.
 
     The CLI runs from an empty scratch folder so no surrounding bundle is picked up."""
@@ -49,5 +64,7 @@ def render(answers: dict[str, str], output_dir: Path, *, workspace: FakeWorkspac
         config.write_text(json.dumps(answers, indent=2))
         return run_cli(
             ["bundle", "init", str(template_dir), "--config-file", str(config), "--output-dir", str(output_dir)],
-            workspace=workspace, home=home, cwd=Path(scratch),
+            workspace=workspace,
+            home=home,
+            cwd=Path(scratch),
         )
