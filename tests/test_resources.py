@@ -1,0 +1,448 @@
+"""The generated bundle as written: databricks.yml and resources/*.yml of every rendered project.
+
+These tests read the YAML files themselves (what a data scientist edits); test_bundle_validate.py checks what
+the Databricks CLI resolves from them per target. Expected values come from the project contract, not from the
+template.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlparse
+
+import pytest
+
+from matrix import PROJECT_COMBINATIONS, Combination, resolve
+
+ids = [c.id for c in PROJECT_COMBINATIONS]
+combos = pytest.mark.parametrize("combo", PROJECT_COMBINATIONS, ids=ids)
+
+ALL = "every target"  # a job declared under the top-level `resources:`
+DEPLOYED_MODEL = "${var.catalog_name}.${var.schema_name}.${resources.registered_models.model.name}"
+DEPLOYED_EXPERIMENT = "${resources.experiments.experiment.name}"
+ENVIRONMENT = [{"environment_key": "default",
+                "spec": {"environment_version": "5", "dependencies": ["-r ../requirements.txt"]}}]
+SCHEDULES = {  # Quartz cron, UTC
+    "write_feature_table_job": "0 0 7 * * ?",
+    "model_training_job": "0 0 9 * * ?",
+    "batch_inference_job": "0 0 11 * * ?",
+    "retraining_job": "0 0 18 * * ?",
+    "model_promotion_job": None,  # run by CD after each prod deployment
+}
+
+
+# --- reading the bundle ---------------------------------------------------------------------------------------
+def bundle_files(project) -> dict[str, dict]:
+    """databricks.yml and every resources/*.yml, parsed, by path relative to the project folder."""
+    rel = project.project.relative_to(project.output).as_posix()
+    files = {"databricks.yml": project.yaml(f"{rel}/databricks.yml")}
+    for path in sorted((project.project / "resources").glob("*.yml")):
+        files[f"resources/{path.name}"] = project.yaml(f"{rel}/resources/{path.name}")
+    return files
+
+
+def job_declarations(project) -> dict[str, dict[str, dict]]:
+    """job key -> {target or ALL: the job as declared there}, across every file of the bundle."""
+    found: dict[str, dict[str, dict]] = {}
+    for doc in bundle_files(project).values():
+        for key, job in ((doc.get("resources") or {}).get("jobs") or {}).items():
+            found.setdefault(key, {})[ALL] = job
+        for target, body in (doc.get("targets") or {}).items():
+            for key, job in (((body or {}).get("resources") or {}).get("jobs") or {}).items():
+                found.setdefault(key, {})[target] = job
+    return found
+
+
+def full_jobs(project) -> dict[str, dict]:
+    """Each job's complete definition (the declaration with a name; target overrides are partial)."""
+    jobs = {}
+    for key, where in job_declarations(project).items():
+        complete = [job for job in where.values() if "name" in job]
+        assert complete, f"{key} has no complete declaration"
+        assert all(job == complete[0] for job in complete), f"{key} is declared differently per target"
+        jobs[key] = complete[0]
+    return jobs
+
+
+def task(job: dict, key: str) -> dict:
+    return next(t for t in job["tasks"] if t["task_key"] == key)
+
+
+def params(job: dict, key: str) -> dict:
+    return task(job, key)["notebook_task"]["base_parameters"]
+
+
+def is_promoting(c: Combination) -> bool:
+    return c["input_deployment_pattern"] == "deploy_models"
+
+
+def has_feature_store(c: Combination) -> bool:
+    return c["input_include_feature_store"] == "yes"
+
+
+def normalised(url: str) -> str:
+    parts = urlparse(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def expected_hosts(c: Combination) -> dict[str, str | None]:
+    """Per target: dev uses the CLI profile's workspace; the others the (normalised) answers, where an empty
+    answer falls back to the cloud's placeholder (staging, prod) or to the staging workspace (test)."""
+    placeholders = resolve({"input_cloud": c["input_cloud"]})
+    staging = normalised(c["input_databricks_staging_workspace_host"]
+                         or placeholders["input_databricks_staging_workspace_host"])
+    prod = normalised(c["input_databricks_prod_workspace_host"]
+                      or placeholders["input_databricks_prod_workspace_host"])
+    test = normalised(c["input_databricks_test_workspace_host"]) if c["input_databricks_test_workspace_host"] else staging
+    return {"dev": None, "staging": staging, "prod": prod, "test": test}
+
+
+def expected_catalogs(c: Combination) -> dict[str, str]:
+    """dev: the catalog of the inference-table answer (which names the dev table); others: the catalog answers."""
+    catalogs = {"dev": c["input_inference_table_name"].split(".")[0]}
+    if c.setup == "CICD_and_Project":
+        catalogs |= {"staging": c["input_staging_catalog_name"], "prod": c["input_prod_catalog_name"],
+                     "test": c["input_test_catalog_name"]}
+    return catalogs
+
+
+def expected_job_targets(c: Combination) -> dict[str, set[str]]:
+    """Where each job is declared: ALL, or the targets it is scoped to."""
+    jobs = {"batch_inference_job": {ALL}, "retraining_job": {ALL}}
+    if has_feature_store(c):
+        jobs["write_feature_table_job"] = {ALL}
+    if is_promoting(c):
+        jobs["model_training_job"] = {"dev", "staging", "test"}
+        jobs["model_promotion_job"] = {"prod"}
+        jobs["retraining_job"] = {ALL, "prod"}  # prod re-points trigger_retraining at the promotion job
+    else:
+        jobs["model_training_job"] = {ALL}
+    return jobs
+
+
+# --- expected task graphs (contract.md) -------------------------------------------------------------------------
+def _validate_and_deploy(after: str) -> list[tuple[str, list[str], str]]:
+    return [
+        ("ModelValidation", [after], "../validation/notebooks/ModelValidation.py"),
+        ("ModelDeployment", ["ModelValidation"], "../deployment/model_deployment/notebooks/ModelDeployment.py"),
+    ]
+
+
+def expected_tasks(c: Combination) -> dict[str, list[tuple[str, list[str], str | None]]]:
+    """job -> [(task_key, depends_on, notebook path or None for non-notebook tasks)], in declaration order."""
+    train = "TrainWithFeatureStore.py" if has_feature_store(c) else "Train.py"
+    jobs = {
+        "model_training_job": [("Train", [], f"../training/notebooks/{train}"), *_validate_and_deploy("Train")],
+        "batch_inference_job": [
+            ("BatchInference", [], "../deployment/batch_inference/notebooks/BatchInference.py"),
+            ("UpdateMonitor", ["BatchInference"], "../monitoring/notebooks/UpdateMonitor.py"),
+        ],
+        "retraining_job": [
+            ("monitored_metric_violation_check", [], "../monitoring/notebooks/MonitoredMetricViolationCheck.py"),
+            ("is_metric_violated", ["monitored_metric_violation_check"], None),
+            ("trigger_retraining", ["is_metric_violated"], None),
+        ],
+    }
+    if has_feature_store(c):
+        notebook = "../feature_engineering/notebooks/GenerateAndWriteFeatures.py"
+        jobs["write_feature_table_job"] = [("PickupFeatures", [], notebook), ("DropoffFeatures", [], notebook)]
+    if is_promoting(c):
+        jobs["model_promotion_job"] = [
+            ("PromoteModel", [], "../deployment/model_promotion/notebooks/PromoteModel.py"),
+            *_validate_and_deploy("PromoteModel"),
+        ]
+    return jobs
+
+
+# --- jobs and tasks -----------------------------------------------------------------------------------------------
+@combos
+def test_each_job_is_declared_for_the_right_targets(combo, rendered):
+    declared = {key: set(where) for key, where in job_declarations(rendered(combo)).items()}
+    assert declared == expected_job_targets(combo)
+
+
+@combos
+def test_task_graphs_and_notebooks_follow_the_contract(combo, rendered):
+    jobs = full_jobs(rendered(combo))
+    actual = {
+        key: [(t["task_key"], [d["task_key"] for d in t.get("depends_on", [])],
+               t.get("notebook_task", {}).get("notebook_path")) for t in job["tasks"]]
+        for key, job in jobs.items()
+    }
+    assert actual == expected_tasks(combo)
+
+
+@combos
+def test_every_notebook_a_task_runs_exists_in_the_project(combo, rendered):
+    project = rendered(combo)
+    missing = sorted(
+        t["notebook_task"]["notebook_path"]
+        for job in full_jobs(project).values() for t in job["tasks"] if "notebook_task" in t
+        if not (project.project / "resources" / t["notebook_task"]["notebook_path"]).resolve().is_file()
+    )
+    assert missing == []
+
+
+@combos
+def test_retraining_runs_only_when_the_metric_is_violated(combo, rendered):
+    project = rendered(combo)
+    job = full_jobs(project)["retraining_job"]
+    condition = task(job, "is_metric_violated")["condition_task"]
+    assert condition == {"op": "EQUAL_TO", "right": "true",
+                         "left": "{{tasks.monitored_metric_violation_check.values.is_metric_violated}}"}
+    trigger = task(job, "trigger_retraining")
+    assert trigger["depends_on"] == [{"task_key": "is_metric_violated", "outcome": "true"}]
+    assert trigger["run_job_task"] == {"job_id": "${resources.jobs.model_training_job.id}"}
+    overrides = {t: j for t, j in job_declarations(project)["retraining_job"].items() if t != ALL}
+    if is_promoting(combo):
+        # prod has no training job: a violation there promotes staging's champion again.
+        assert overrides == {"prod": {"tasks": [{"task_key": "trigger_retraining", "run_job_task": {
+            "job_id": "${resources.jobs.model_promotion_job.id}"}}]}}
+    else:
+        assert overrides == {}
+
+
+@combos
+def test_schedules_are_daily_in_utc_and_paused_only_by_target(combo, rendered):
+    for key, job in full_jobs(rendered(combo)).items():
+        cron = SCHEDULES[key]
+        if cron is None:
+            assert "schedule" not in job, key
+        else:
+            # No pause_status in the job: dev (development mode) and test (preset) pause it, staging/prod run it.
+            assert job["schedule"] == {"quartz_cron_expression": cron, "timezone_id": "UTC"}, key
+
+
+@combos
+def test_every_job_runs_serverless_in_the_project_environment(combo, rendered):
+    for key, job in full_jobs(rendered(combo)).items():
+        assert job["environments"] == ENVIRONMENT, key
+        assert "job_clusters" not in job, key
+        for t in job["tasks"]:
+            assert not {"new_cluster", "existing_cluster_id", "job_cluster_key"} & set(t), (key, t["task_key"])
+            if "notebook_task" in t:
+                assert t["environment_key"] == "default", (key, t["task_key"])
+
+
+JOB_NAMES = {
+    "write_feature_table_job": "write-feature-table-job",
+    "model_training_job": "model-training-job",
+    "batch_inference_job": "batch-inference-job",
+    "retraining_job": "monitoring-retraining-job",
+    "model_promotion_job": "model-promotion-job",
+}
+
+
+@combos
+def test_job_names_carry_the_target_and_project(combo, rendered):
+    """Two targets deployed to one workspace (staging and test by default) must not share job names."""
+    for key, job in full_jobs(rendered(combo)).items():
+        assert job["name"] == f"${{bundle.target}}-{combo['input_project_name']}-{JOB_NAMES[key]}"
+
+
+# --- permissions and grants -----------------------------------------------------------------------------------------
+@combos
+def test_jobs_and_experiment_are_readable_by_the_read_user_group(combo, rendered):
+    project = rendered(combo)
+    files = bundle_files(project)
+    assert files["databricks.yml"]["variables"]["read_user_group"]["default"] == combo["input_read_user_group"]
+    for key, job in full_jobs(project).items():
+        assert job["permissions"] == [{"level": "CAN_VIEW", "group_name": "${var.read_user_group}"}], key
+    experiment = files["resources/ml-artifacts-resource.yml"]["resources"]["experiments"]["experiment"]
+    assert experiment["permissions"] == [{"level": "CAN_READ", "group_name": "${var.read_user_group}"}]
+
+
+@combos
+def test_registered_model_grants_execute_to_the_unity_catalog_read_group(combo, rendered):
+    files = bundle_files(rendered(combo))
+    variables = files["databricks.yml"]["variables"]
+    assert variables["model_user_group"]["default"] == combo["input_unity_catalog_read_user_group"]
+    model = files["resources/ml-artifacts-resource.yml"]["resources"]["registered_models"]["model"]
+    assert model["grants"] == [{"principal": "${var.model_user_group}", "privileges": ["EXECUTE"]}]
+
+
+@combos
+def test_experiment_has_only_bundle_fields(combo, rendered):
+    """Upstream's `description` on the experiment is not a bundle field (a strict-validation warning)."""
+    files = bundle_files(rendered(combo))
+    experiment = files["resources/ml-artifacts-resource.yml"]["resources"]["experiments"]["experiment"]
+    assert set(experiment) == {"name", "permissions"}
+    assert experiment["name"] == "${var.experiment_name}"
+
+
+# --- names and catalogs ---------------------------------------------------------------------------------------------
+@combos
+def test_model_is_registered_in_the_target_catalog_and_project_schema(combo, rendered):
+    files = bundle_files(rendered(combo))
+    variables = files["databricks.yml"]["variables"]
+    model = files["resources/ml-artifacts-resource.yml"]["resources"]["registered_models"]["model"]
+    assert {k: model[k] for k in ("name", "catalog_name", "schema_name")} == {
+        "name": "${var.model_name}", "catalog_name": "${var.catalog_name}", "schema_name": "${var.schema_name}"}
+    assert variables["model_name"]["default"] == f"{combo['input_project_name']}-model"
+    assert variables["schema_name"]["default"] == combo["input_schema_name"]
+    assert "default" not in variables["catalog_name"]  # every target must choose its catalog
+
+
+@combos
+def test_notebooks_receive_the_deployed_three_level_model_and_experiment_names(combo, rendered):
+    """In development mode the CLI prefixes the model and experiment, so jobs pass the deployed names."""
+    jobs = full_jobs(rendered(combo))
+    training_params = params(jobs["model_training_job"], "Train")
+    assert training_params["model_name"] == DEPLOYED_MODEL
+    assert training_params["experiment_name"] == DEPLOYED_EXPERIMENT
+    assert params(jobs["batch_inference_job"], "BatchInference")["model_name"] == DEPLOYED_MODEL
+    validation_jobs = {"model_training_job": "Train"}
+    if is_promoting(combo):
+        assert params(jobs["model_promotion_job"], "PromoteModel")["model_name"] == DEPLOYED_MODEL
+        validation_jobs["model_promotion_job"] = "PromoteModel"
+    for key, source in validation_jobs.items():
+        assert params(jobs[key], "ModelValidation")["experiment_name"] == DEPLOYED_EXPERIMENT
+        for name in ("ModelValidation", "ModelDeployment"):
+            p = params(jobs[key], name)
+            assert (p["model_name"], p["model_version"]) == (
+                f"{{{{tasks.{source}.values.model_name}}}}", f"{{{{tasks.{source}.values.model_version}}}}")
+
+
+@combos
+def test_tables_live_in_the_target_catalog(combo, rendered):
+    project = rendered(combo)
+    variables = bundle_files(project)["databricks.yml"]["variables"]
+    schema_and_table = combo["input_inference_table_name"].split(".", 1)[1]
+    assert variables["inference_table_name"]["default"] == f"${{var.catalog_name}}.{schema_and_table}"
+    jobs = full_jobs(project)
+    inference = jobs["batch_inference_job"]
+    assert params(inference, "BatchInference")["output_table_name"] == "${var.inference_table_name}"
+    assert params(inference, "UpdateMonitor") == {
+        "table_name": "${var.inference_table_name}",
+        "output_schema_name": "${var.catalog_name}.${var.schema_name}",
+        "assets_dir": "${workspace.root_path}/monitoring",
+    }
+    check = params(jobs["retraining_job"], "monitored_metric_violation_check")
+    assert check["table_name_under_monitor"] == "${var.inference_table_name}"
+    assert check["monitor_output_schema"] == "${var.catalog_name}.${var.schema_name}"
+    if has_feature_store(combo):
+        features = {p["output_table_name"] for p in (params(jobs["write_feature_table_job"], k)
+                                                      for k in ("PickupFeatures", "DropoffFeatures"))}
+        train = params(jobs["model_training_job"], "Train")
+        assert features == {train["pickup_features_table"], train["dropoff_features_table"]} == {
+            "${var.catalog_name}.${var.schema_name}.trip_pickup_features",
+            "${var.catalog_name}.${var.schema_name}.trip_dropoff_features"}
+
+
+@combos
+def test_promotion_copies_from_the_staging_catalog(combo, rendered):
+    project = rendered(combo)
+    variables = bundle_files(project)["databricks.yml"]["variables"]
+    if not is_promoting(combo):
+        assert "staging_catalog_name" not in variables
+        return
+    assert variables["staging_catalog_name"]["default"] == combo["input_staging_catalog_name"]
+    promote = params(full_jobs(project)["model_promotion_job"], "PromoteModel")
+    # staging is not in development mode, so its model carries the plain variable name.
+    assert promote["source_model_name"] == "${var.staging_catalog_name}.${var.schema_name}.${var.model_name}"
+
+
+# --- targets --------------------------------------------------------------------------------------------------------
+@combos
+def test_targets_catalogs_and_hosts_come_from_the_answers(combo, rendered):
+    targets = bundle_files(rendered(combo))["databricks.yml"]["targets"]
+    catalogs = expected_catalogs(combo)
+    assert set(targets) == set(catalogs)
+    assert {t: body["variables"]["catalog_name"] for t, body in targets.items()} == catalogs
+    hosts = expected_hosts(combo)
+    assert {t: (body.get("workspace") or {}).get("host") for t, body in targets.items()} == {
+        t: hosts[t] for t in targets}
+
+
+@combos
+def test_target_modes_keep_dev_private_and_test_paused(combo, rendered):
+    targets = bundle_files(rendered(combo))["databricks.yml"]["targets"]
+    assert targets["dev"]["mode"] == "development" and targets["dev"]["default"] is True
+    if combo.setup != "CICD_and_Project":
+        return
+    assert "mode" not in targets["staging"] and "presets" not in targets["staging"]
+    assert targets["test"]["presets"] == {"trigger_pause_status": "PAUSED"} and "mode" not in targets["test"]
+    # production mode needs an explicit root_path unless a service principal deploys; this one is the deployer's.
+    assert targets["prod"]["mode"] == "production"
+    assert targets["prod"]["workspace"]["root_path"] == (
+        "/Workspace/Users/${workspace.current_user.userName}/.bundle/${bundle.name}/${bundle.target}")
+
+
+@combos
+def test_resource_files_name_only_targets_databricks_yml_declares_or_ci_cd_adds(combo, rendered):
+    files = bundle_files(rendered(combo))
+    named = {t for path, doc in files.items() if path != "databricks.yml" for t in (doc.get("targets") or {})}
+    assert named <= {"dev", "staging", "prod", "test"}
+    assert not any("include" in doc or "variables" in doc for path, doc in files.items() if path != "databricks.yml")
+
+
+def test_resource_files_do_not_depend_on_the_setup_mode(rendered):
+    """A Project_Only project gets its staging/prod/test targets later from CI/CD setup; its resource files must then
+    behave exactly like those of a project generated with CI/CD, so they are identical."""
+    answers = {"input_project_name": "fare-model", "input_include_feature_store": "yes",
+               "input_deployment_pattern": "deploy_models", "input_read_user_group": "ml-readers",
+               "input_unity_catalog_read_user_group": "ml model consumers"}
+    with_cicd = rendered({**answers, "input_setup_cicd_and_project": "CICD_and_Project"})
+    project_only = rendered({**answers, "input_setup_cicd_and_project": "Project_Only", "input_root_dir": "repo"})
+
+    def resources(project):
+        return {p.name: p.read_text() for p in sorted((project.project / "resources").glob("*.yml"))}
+
+    assert resources(project_only) == resources(with_cicd)
+    assert len(resources(with_cicd)) == 6
+
+
+# --- documentation ---------------------------------------------------------------------------------------------------
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+def readme_rows(text: str, first_cell: re.Pattern) -> set[str]:
+    return {m.group(1) for line in text.splitlines() if (m := first_cell.match(line))}
+
+
+@combos
+def test_readmes_list_exactly_the_generated_targets_and_jobs(combo, rendered):
+    project = rendered(combo)
+    rel = project.project.relative_to(project.output).as_posix()
+    readme = project.text(f"{rel}/README.md")
+    targets = set(bundle_files(project)["databricks.yml"]["targets"])
+    assert readme_rows(readme, re.compile(r"\| `(\w+)`( \(default\))? \|")) == targets
+    resources_readme = project.text(f"{rel}/resources/README.md")
+    jobs = readme_rows(resources_readme, re.compile(r"\| `(\w+_job)` \| `([\w-]+\.yml)` \|"))
+    assert jobs == set(job_declarations(project))
+    for key, where in job_declarations(project).items():
+        row = next(line for line in resources_readme.splitlines() if line.startswith(f"| `{key}` |"))
+        scope = row.rsplit("|", 2)[1].strip()
+        expected = {"all": {ALL}, "all but `prod`": {"dev", "staging", "test"}, "`prod` only": {"prod"}}[scope]
+        assert {t for t, job in where.items() if "name" in job} == expected, key
+
+
+@combos
+def test_readme_links_resolve(combo, rendered):
+    project = rendered(combo)
+    broken = []
+    for readme in (project.project / "README.md", project.project / "resources" / "README.md"):
+        for target in LINK.findall(readme.read_text()):
+            if target.startswith("https://"):
+                continue
+            path, _, anchor = target.partition("#")
+            resolved = (readme.parent / path).resolve() if path else readme
+            if not resolved.exists():
+                broken.append(f"{readme.name}: {target}")
+            elif anchor:
+                headings = {re.sub(r"[^\w\- ]", "", h.strip().lower()).replace(" ", "-")
+                            for h in re.findall(r"^#+ (.*)$", resolved.read_text(), re.M)}
+                if anchor not in headings:
+                    broken.append(f"{readme.name}: {target}")
+    assert broken == []
+
+
+@combos
+def test_documentation_links_point_at_the_chosen_clouds_docs(combo, rendered):
+    project = rendered(combo)
+    site = {"aws": "https://docs.databricks.com/", "gcp": "https://docs.gcp.databricks.com/",
+            "azure": "https://learn.microsoft.com/azure/databricks/"}[combo["input_cloud"]]
+    readmes = [(project.project / p).read_text() for p in ("README.md", "resources/README.md")]
+    links = {u for text in readmes for u in LINK.findall(text) if u.startswith("https://")}
+    links |= set(re.findall(r"Docs: (https://\S+)", (project.project / "databricks.yml").read_text()))
+    assert links and all(u.startswith(site) for u in links), sorted(links)
