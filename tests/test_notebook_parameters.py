@@ -71,7 +71,9 @@ def test_widgets_read_are_exactly_the_parameters_passed(combo, rendered):
     mismatches = []
     checked = 0
     for key, task, notebook in notebook_tasks(project):
-        assert notebook.is_file(), f"{key}.{task['task_key']}: {notebook} is missing"
+        if not notebook.is_file():
+            mismatches.append(f"{key}.{task['task_key']}: {notebook.name} is missing")
+            continue
         passed = set(task["notebook_task"].get("base_parameters", {}))
         read = widgets_read(notebook)
         checked += 1
@@ -99,6 +101,8 @@ def test_task_value_references_point_at_upstream_tasks_that_set_them(combo, rend
                         problems.append(f"{where}: {source} does not run before this task")
                     elif (key, source) not in notebooks:
                         problems.append(f"{where}: {source} is not a notebook task")
+                    elif not notebooks[key, source].is_file():
+                        problems.append(f"{where}: {notebooks[key, source].name} is missing")
                     elif name not in task_values_set(notebooks[key, source]):
                         problems.append(f"{where}: {notebooks[key, source].name} never sets task value {name!r}")
     assert problems == []
