@@ -11,8 +11,8 @@ from matrix import Combination
 def expected_files(c: Combination) -> set[str]:
     root = c["input_root_dir"]
     files: set[str] = set()
-    if c.has_cicd:
-        files |= {f"{root}/{f}" for f in cicd_files(c)}
+    # CI/CD files; for a project without CI/CD only its project_params.json (read when CI/CD is added later).
+    files |= {f"{root}/{f}" for f in cicd_files(c)}
     if c.has_project:
         files |= {f"{c.project_dir}/{f}" for f in bundle_files(c) | project_files(c)}
     return files

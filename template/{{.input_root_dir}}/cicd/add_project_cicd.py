@@ -1,0 +1,78 @@
+"""Add the CI/CD of one project of this repository, rendered by the cicd sub-template next to this script.
+
+    python cicd/add_project_cicd.py <project folder>
+
+Run it from the repository root (the folder holding cicd_params.json) after unpacking cicd.tar.gz there, with
+the Databricks CLI on PATH and a workspace configuration it can start with (`bundle init` renders local files
+only; it calls no workspace API). The deploy-cicd pipelines run it; on GitLab, run it yourself.
+
+It merges the repository's CI/CD answers (cicd_params.json) with the project's own (<project folder>/
+project_params.json) and renders the sub-template with `databricks bundle init`, which adds the project's
+pipelines and its staging, prod and test bundle targets (<project folder>/resources/cicd-targets.yml). It never
+overwrites a file: `bundle init` stops if any of them exists.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+SUB_TEMPLATE = Path(__file__).resolve().parent
+FOLDER_NAME = re.compile(r"^[A-Za-z0-9_]+$")
+
+
+def project_folder_name(project_name: str) -> str:
+    """The folder `bundle init` generates a project into: letters, digits, "_" and "-" kept, "-" made "_"."""
+    return re.sub(r"[^A-Za-z0-9_-]", "", project_name).replace("-", "_")
+
+
+def read_params(path: Path) -> dict[str, str]:
+    if not path.is_file():
+        raise SystemExit(f"{path} does not exist.")
+    return json.loads(path.read_text())
+
+
+def merged_answers(root: Path, folder: str) -> dict[str, str]:
+    if not FOLDER_NAME.match(folder):
+        raise SystemExit(f"{folder!r} is not a project folder name: use letters, digits and underscores only.")
+    repo = read_params(root / "cicd_params.json")
+    project_params = root / folder / "project_params.json"
+    if not project_params.is_file():
+        raise SystemExit(
+            f"{project_params} does not exist: generate the project with `databricks bundle init` "
+            "(setup Project_Only) into that folder at the repository root first."
+        )
+    project = read_params(project_params)
+    if project["input_cloud"] != repo["input_cloud"]:
+        raise SystemExit(
+            f"The project is for {project['input_cloud']} but this repository's CI/CD is for {repo['input_cloud']}."
+        )
+    if project_folder_name(project["input_project_name"]) != folder:
+        raise SystemExit(
+            f"{folder} holds the project {project['input_project_name']!r}, whose folder would be "
+            f"{project_folder_name(project['input_project_name'])!r}: keep the folder name bundle init chose."
+        )
+    return {**repo, **project}
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 1:
+        print(__doc__, file=sys.stderr)
+        return 2
+    root = Path.cwd()
+    answers = merged_answers(root, argv[0])
+    with tempfile.TemporaryDirectory(prefix="add-project-cicd-") as scratch:
+        config = Path(scratch) / "answers.json"
+        config.write_text(json.dumps(answers, indent=2))
+        # Run outside the repository so that no bundle around the current folder is picked up.
+        command = ["databricks", "bundle", "init", str(SUB_TEMPLATE), "--config-file", str(config)]
+        completed = subprocess.run([*command, "--output-dir", str(root)], cwd=scratch, check=False)
+    return completed.returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
