@@ -14,9 +14,9 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-
 from matrix import PROJECT_COMBINATIONS, Combination
 from test_resources import expected_catalogs, expected_hosts, has_feature_store, is_promoting
+
 from tooling.fake_workspace import CURRENT_USER
 from tooling.render import CliResult, run_cli
 
@@ -30,14 +30,18 @@ def validate(project: Path, target: str, tmp: Path, workspace) -> tuple[CliResul
     copy = tmp / target / "project"
     shutil.copytree(project, copy)
     started = time.monotonic()
-    result = run_cli(["bundle", "validate", "--strict", "-o", "json", "-t", target],
-                     workspace=workspace, home=tmp / target / "home", cwd=copy)
+    result = run_cli(
+        ["bundle", "validate", "--strict", "-o", "json", "-t", target],
+        workspace=workspace,
+        home=tmp / target / "home",
+        cwd=copy,
+    )
     return result, time.monotonic() - started
 
 
 def validate_all(project: Path, targets: list[str], tmp: Path, workspace) -> dict[str, CliResult]:
     with ThreadPoolExecutor(max_workers=len(targets)) as pool:
-        runs = dict(zip(targets, pool.map(lambda t: validate(project, t, tmp, workspace), targets)))
+        runs = dict(zip(targets, pool.map(lambda t: validate(project, t, tmp, workspace), targets), strict=True))
     print(f"{len(runs)} validate runs, {sum(s for _, s in runs.values()):.2f}s in total")
     return {t: r for t, (r, _) in runs.items()}
 
@@ -89,16 +93,22 @@ def check_target(c: Combination, target: str, config: dict) -> None:
     assert experiment["name"] == f"/Users/{CURRENT_USER}/{DEV_PREFIX if dev else ''}{target}-{name}-experiment"
     assert {"level": "CAN_READ", "group_name": c["input_read_user_group"]} in experiment["permissions"]
     assert [p for p in experiment["permissions"] if "group_name" in p] == [
-        {"level": "CAN_READ", "group_name": c["input_read_user_group"]}]
+        {"level": "CAN_READ", "group_name": c["input_read_user_group"]}
+    ]
 
     jobs = resources["jobs"]
     assert set(jobs) == expected_jobs(c, target)
     for key, job in jobs.items():
         assert job["name"].startswith(f"{DEV_PREFIX if dev else ''}{target}-{name}-"), job["name"]
         assert [p for p in job["permissions"] if "group_name" in p] == [
-            {"level": "CAN_VIEW", "group_name": c["input_read_user_group"]}], key
-        assert job["environments"] == [{"environment_key": "default", "spec": {
-            "environment_version": "5", "dependencies": [f"-r {root}/files/requirements.txt"]}}], key
+            {"level": "CAN_VIEW", "group_name": c["input_read_user_group"]}
+        ], key
+        assert job["environments"] == [
+            {
+                "environment_key": "default",
+                "spec": {"environment_version": "5", "dependencies": [f"-r {root}/files/requirements.txt"]},
+            }
+        ], key
         for t in job["tasks"]:
             if "notebook_task" in t:
                 assert t["notebook_task"]["notebook_path"].startswith(f"{root}/files/"), (key, t["task_key"])
@@ -115,8 +125,10 @@ def check_target(c: Combination, target: str, config: dict) -> None:
     assert params(jobs["batch_inference_job"], "BatchInference")["model_name"] == deployed_model
     assert params(jobs["batch_inference_job"], "BatchInference")["output_table_name"] == inference_table
     assert params(jobs["batch_inference_job"], "UpdateMonitor") == {
-        "table_name": inference_table, "output_schema_name": f"{catalog}.{schema}",
-        "assets_dir": f"{root}/monitoring"}
+        "table_name": inference_table,
+        "output_schema_name": f"{catalog}.{schema}",
+        "assets_dir": f"{root}/monitoring",
+    }
     if "model_training_job" in jobs:
         train = params(jobs["model_training_job"], "Train")
         assert train["model_name"] == deployed_model and train["env"] == target
@@ -124,8 +136,10 @@ def check_target(c: Combination, target: str, config: dict) -> None:
             assert train["pickup_features_table"] == f"{catalog}.{schema}.trip_pickup_features"
     if "model_promotion_job" in jobs:
         promote = params(jobs["model_promotion_job"], "PromoteModel")
-        assert promote == {"source_model_name": f"{c['input_staging_catalog_name']}.{schema}.{name}-model",
-                           "model_name": deployed_model}
+        assert promote == {
+            "source_model_name": f"{c['input_staging_catalog_name']}.{schema}.{name}-model",
+            "model_name": deployed_model,
+        }
 
 
 def targets_of(c: Combination) -> list[str]:
@@ -153,10 +167,12 @@ def test_every_target_validates_strictly_with_the_answers_values(combo, rendered
             assert urlparse(host).hostname in hosts_contacted, target
 
 
-@pytest.mark.parametrize("combo", [c for c in PROJECT_COMBINATIONS if c.setup == "Project_Only" and is_promoting(c)],
-                         ids=lambda c: c.id)
+@pytest.mark.parametrize(
+    "combo", [c for c in PROJECT_COMBINATIONS if c.setup == "Project_Only" and is_promoting(c)], ids=lambda c: c.id
+)
 def test_project_only_targets_named_by_resource_files_cannot_deploy_before_ci_cd_defines_them(
-        combo, rendered, fake_workspace, tmp_path):
+    combo, rendered, fake_workspace, tmp_path
+):
     """With deploy_models the resource files scope jobs to staging/test/prod, which a Project_Only bundle does not
     define yet: selecting one must fail rather than deploy somewhere with no catalog."""
     results = validate_all(rendered(combo).project, ["staging", "prod", "test"], tmp_path, fake_workspace)

@@ -9,7 +9,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from matrix import PROJECT_COMBINATIONS
 from test_resources import full_jobs
 
@@ -30,7 +29,8 @@ def _literal_calls(source: Path, function: str, keyword: str) -> set[str]:
         if isinstance(node, ast.Call) and _dotted(node.func) == function:
             arg = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == keyword), None)
             assert isinstance(arg, ast.Constant) and isinstance(arg.value, str), (
-                f"{source.name}:{node.lineno}: {function} needs a literal name")
+                f"{source.name}:{node.lineno}: {function} needs a literal name"
+            )
             names.add(arg.value)
     return names
 
@@ -78,8 +78,10 @@ def test_widgets_read_are_exactly_the_parameters_passed(combo, rendered):
         read = widgets_read(notebook)
         checked += 1
         if read != passed:
-            mismatches.append(f"{key}.{task['task_key']} ({notebook.name}): not passed {sorted(read - passed)}, "
-                              f"not read {sorted(passed - read)}")
+            mismatches.append(
+                f"{key}.{task['task_key']} ({notebook.name}): not passed {sorted(read - passed)}, "
+                f"not read {sorted(passed - read)}"
+            )
     assert mismatches == []
     assert checked >= 6  # training (3), batch inference (2), retraining check (1), at least
 

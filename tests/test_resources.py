@@ -11,7 +11,6 @@ import re
 from urllib.parse import urlparse
 
 import pytest
-
 from matrix import PROJECT_COMBINATIONS, Combination, resolve
 
 ids = [c.id for c in PROJECT_COMBINATIONS]
@@ -20,8 +19,9 @@ combos = pytest.mark.parametrize("combo", PROJECT_COMBINATIONS, ids=ids)
 ALL = "every target"  # a job declared under the top-level `resources:`
 DEPLOYED_MODEL = "${var.catalog_name}.${var.schema_name}.${resources.registered_models.model.name}"
 DEPLOYED_EXPERIMENT = "${resources.experiments.experiment.name}"
-ENVIRONMENT = [{"environment_key": "default",
-                "spec": {"environment_version": "5", "dependencies": ["-r ../requirements.txt"]}}]
+ENVIRONMENT = [
+    {"environment_key": "default", "spec": {"environment_version": "5", "dependencies": ["-r ../requirements.txt"]}}
+]
 SCHEDULES = {  # Quartz cron, UTC
     "write_feature_table_job": "0 0 7 * * ?",
     "model_training_job": "0 0 9 * * ?",
@@ -89,11 +89,13 @@ def expected_hosts(c: Combination) -> dict[str, str | None]:
     """Per target: dev uses the CLI profile's workspace; the others the (normalised) answers, where an empty
     answer falls back to the cloud's placeholder (staging, prod) or to the staging workspace (test)."""
     placeholders = resolve({"input_cloud": c["input_cloud"]})
-    staging = normalised(c["input_databricks_staging_workspace_host"]
-                         or placeholders["input_databricks_staging_workspace_host"])
-    prod = normalised(c["input_databricks_prod_workspace_host"]
-                      or placeholders["input_databricks_prod_workspace_host"])
-    test = normalised(c["input_databricks_test_workspace_host"]) if c["input_databricks_test_workspace_host"] else staging
+    staging = normalised(
+        c["input_databricks_staging_workspace_host"] or placeholders["input_databricks_staging_workspace_host"]
+    )
+    prod = normalised(c["input_databricks_prod_workspace_host"] or placeholders["input_databricks_prod_workspace_host"])
+    test = (
+        normalised(c["input_databricks_test_workspace_host"]) if c["input_databricks_test_workspace_host"] else staging
+    )
     return {"dev": None, "staging": staging, "prod": prod, "test": test}
 
 
@@ -101,8 +103,11 @@ def expected_catalogs(c: Combination) -> dict[str, str]:
     """dev: the catalog of the inference-table answer (which names the dev table); others: the catalog answers."""
     catalogs = {"dev": c["input_inference_table_name"].split(".")[0]}
     if c.setup == "CICD_and_Project":
-        catalogs |= {"staging": c["input_staging_catalog_name"], "prod": c["input_prod_catalog_name"],
-                     "test": c["input_test_catalog_name"]}
+        catalogs |= {
+            "staging": c["input_staging_catalog_name"],
+            "prod": c["input_prod_catalog_name"],
+            "test": c["input_test_catalog_name"],
+        }
     return catalogs
 
 
@@ -165,8 +170,14 @@ def test_each_job_is_declared_for_the_right_targets(combo, rendered):
 def test_task_graphs_and_notebooks_follow_the_contract(combo, rendered):
     jobs = full_jobs(rendered(combo))
     actual = {
-        key: [(t["task_key"], [d["task_key"] for d in t.get("depends_on", [])],
-               t.get("notebook_task", {}).get("notebook_path")) for t in job["tasks"]]
+        key: [
+            (
+                t["task_key"],
+                [d["task_key"] for d in t.get("depends_on", [])],
+                t.get("notebook_task", {}).get("notebook_path"),
+            )
+            for t in job["tasks"]
+        ]
         for key, job in jobs.items()
     }
     assert actual == expected_tasks(combo)
@@ -177,7 +188,9 @@ def test_every_notebook_a_task_runs_exists_in_the_project(combo, rendered):
     project = rendered(combo)
     missing = sorted(
         t["notebook_task"]["notebook_path"]
-        for job in full_jobs(project).values() for t in job["tasks"] if "notebook_task" in t
+        for job in full_jobs(project).values()
+        for t in job["tasks"]
+        if "notebook_task" in t
         if not (project.project / "resources" / t["notebook_task"]["notebook_path"]).resolve().is_file()
     )
     assert missing == []
@@ -188,16 +201,27 @@ def test_retraining_runs_only_when_the_metric_is_violated(combo, rendered):
     project = rendered(combo)
     job = full_jobs(project)["retraining_job"]
     condition = task(job, "is_metric_violated")["condition_task"]
-    assert condition == {"op": "EQUAL_TO", "right": "true",
-                         "left": "{{tasks.monitored_metric_violation_check.values.is_metric_violated}}"}
+    assert condition == {
+        "op": "EQUAL_TO",
+        "right": "true",
+        "left": "{{tasks.monitored_metric_violation_check.values.is_metric_violated}}",
+    }
     trigger = task(job, "trigger_retraining")
     assert trigger["depends_on"] == [{"task_key": "is_metric_violated", "outcome": "true"}]
     assert trigger["run_job_task"] == {"job_id": "${resources.jobs.model_training_job.id}"}
     overrides = {t: j for t, j in job_declarations(project)["retraining_job"].items() if t != ALL}
     if is_promoting(combo):
         # prod has no training job: a violation there promotes staging's champion again.
-        assert overrides == {"prod": {"tasks": [{"task_key": "trigger_retraining", "run_job_task": {
-            "job_id": "${resources.jobs.model_promotion_job.id}"}}]}}
+        assert overrides == {
+            "prod": {
+                "tasks": [
+                    {
+                        "task_key": "trigger_retraining",
+                        "run_job_task": {"job_id": "${resources.jobs.model_promotion_job.id}"},
+                    }
+                ]
+            }
+        }
     else:
         assert overrides == {}
 
@@ -277,7 +301,10 @@ def test_model_is_registered_in_the_target_catalog_and_project_schema(combo, ren
     variables = files["databricks.yml"]["variables"]
     model = files["resources/ml-artifacts-resource.yml"]["resources"]["registered_models"]["model"]
     assert {k: model[k] for k in ("name", "catalog_name", "schema_name")} == {
-        "name": "${var.model_name}", "catalog_name": "${var.catalog_name}", "schema_name": "${var.schema_name}"}
+        "name": "${var.model_name}",
+        "catalog_name": "${var.catalog_name}",
+        "schema_name": "${var.schema_name}",
+    }
     assert variables["model_name"]["default"] == f"{combo['input_project_name']}-model"
     assert variables["schema_name"]["default"] == combo["input_schema_name"]
     assert "default" not in variables["catalog_name"]  # every target must choose its catalog
@@ -300,7 +327,9 @@ def test_notebooks_receive_the_deployed_three_level_model_and_experiment_names(c
         for name in ("ModelValidation", "ModelDeployment"):
             p = params(jobs[key], name)
             assert (p["model_name"], p["model_version"]) == (
-                f"{{{{tasks.{source}.values.model_name}}}}", f"{{{{tasks.{source}.values.model_version}}}}")
+                f"{{{{tasks.{source}.values.model_name}}}}",
+                f"{{{{tasks.{source}.values.model_version}}}}",
+            )
 
 
 @combos
@@ -321,12 +350,19 @@ def test_tables_live_in_the_target_catalog(combo, rendered):
     assert check["table_name_under_monitor"] == "${var.inference_table_name}"
     assert check["monitor_output_schema"] == "${var.catalog_name}.${var.schema_name}"
     if has_feature_store(combo):
-        features = {p["output_table_name"] for p in (params(jobs["write_feature_table_job"], k)
-                                                      for k in ("PickupFeatures", "DropoffFeatures"))}
+        features = {
+            p["output_table_name"]
+            for p in (params(jobs["write_feature_table_job"], k) for k in ("PickupFeatures", "DropoffFeatures"))
+        }
         train = params(jobs["model_training_job"], "Train")
-        assert features == {train["pickup_features_table"], train["dropoff_features_table"]} == {
-            "${var.catalog_name}.${var.schema_name}.trip_pickup_features",
-            "${var.catalog_name}.${var.schema_name}.trip_dropoff_features"}
+        assert (
+            features
+            == {train["pickup_features_table"], train["dropoff_features_table"]}
+            == {
+                "${var.catalog_name}.${var.schema_name}.trip_pickup_features",
+                "${var.catalog_name}.${var.schema_name}.trip_dropoff_features",
+            }
+        )
 
 
 @combos
@@ -351,7 +387,8 @@ def test_targets_catalogs_and_hosts_come_from_the_answers(combo, rendered):
     assert {t: body["variables"]["catalog_name"] for t, body in targets.items()} == catalogs
     hosts = expected_hosts(combo)
     assert {t: (body.get("workspace") or {}).get("host") for t, body in targets.items()} == {
-        t: hosts[t] for t in targets}
+        t: hosts[t] for t in targets
+    }
 
 
 @combos
@@ -365,7 +402,8 @@ def test_target_modes_keep_dev_private_and_test_paused(combo, rendered):
     # production mode needs an explicit root_path unless a service principal deploys; this one is the deployer's.
     assert targets["prod"]["mode"] == "production"
     assert targets["prod"]["workspace"]["root_path"] == (
-        "/Workspace/Users/${workspace.current_user.userName}/.bundle/${bundle.name}/${bundle.target}")
+        "/Workspace/Users/${workspace.current_user.userName}/.bundle/${bundle.name}/${bundle.target}"
+    )
 
 
 @combos
@@ -379,9 +417,13 @@ def test_resource_files_name_only_targets_databricks_yml_declares_or_ci_cd_adds(
 def test_resource_files_do_not_depend_on_the_setup_mode(rendered):
     """A Project_Only project gets its staging/prod/test targets later from CI/CD setup; its resource files must then
     behave exactly like those of a project generated with CI/CD, so they are identical."""
-    answers = {"input_project_name": "fare-model", "input_include_feature_store": "yes",
-               "input_deployment_pattern": "deploy_models", "input_read_user_group": "ml-readers",
-               "input_unity_catalog_read_user_group": "ml model consumers"}
+    answers = {
+        "input_project_name": "fare-model",
+        "input_include_feature_store": "yes",
+        "input_deployment_pattern": "deploy_models",
+        "input_read_user_group": "ml-readers",
+        "input_unity_catalog_read_user_group": "ml model consumers",
+    }
     with_cicd = rendered({**answers, "input_setup_cicd_and_project": "CICD_and_Project"})
     project_only = rendered({**answers, "input_setup_cicd_and_project": "Project_Only", "input_root_dir": "repo"})
 
@@ -430,8 +472,10 @@ def test_readme_links_resolve(combo, rendered):
             if not resolved.exists():
                 broken.append(f"{readme.name}: {target}")
             elif anchor:
-                headings = {re.sub(r"[^\w\- ]", "", h.strip().lower()).replace(" ", "-")
-                            for h in re.findall(r"^#+ (.*)$", resolved.read_text(), re.M)}
+                headings = {
+                    re.sub(r"[^\w\- ]", "", h.strip().lower()).replace(" ", "-")
+                    for h in re.findall(r"^#+ (.*)$", resolved.read_text(), re.M)
+                }
                 if anchor not in headings:
                     broken.append(f"{readme.name}: {target}")
     assert broken == []
@@ -440,8 +484,11 @@ def test_readme_links_resolve(combo, rendered):
 @combos
 def test_documentation_links_point_at_the_chosen_clouds_docs(combo, rendered):
     project = rendered(combo)
-    site = {"aws": "https://docs.databricks.com/", "gcp": "https://docs.gcp.databricks.com/",
-            "azure": "https://learn.microsoft.com/azure/databricks/"}[combo["input_cloud"]]
+    site = {
+        "aws": "https://docs.databricks.com/",
+        "gcp": "https://docs.gcp.databricks.com/",
+        "azure": "https://learn.microsoft.com/azure/databricks/",
+    }[combo["input_cloud"]]
     readmes = [(project.project / p).read_text() for p in ("README.md", "resources/README.md")]
     links = {u for text in readmes for u in LINK.findall(text) if u.startswith("https://")}
     links |= set(re.findall(r"Docs: (https://\S+)", (project.project / "databricks.yml").read_text()))
