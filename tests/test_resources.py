@@ -493,3 +493,16 @@ def test_documentation_links_point_at_the_chosen_clouds_docs(combo, rendered):
     links = {u for text in readmes for u in LINK.findall(text) if u.startswith("https://")}
     links |= set(re.findall(r"Docs: (https://\S+)", (project.project / "databricks.yml").read_text()))
     assert links and all(u.startswith(site) for u in links), sorted(links)
+
+
+@combos
+def test_project_readme_describes_every_top_level_file_and_folder(combo, rendered):
+    """The "What is where" table names only paths that exist, and covers everything at the top of the project."""
+    project = rendered(combo)
+    readme = (project.project / "README.md").read_text()
+    table = readme.split("## What is where", 1)[1].split("\n## ", 1)[0]
+    listed = {m.rstrip("/") for m in re.findall(r"^\| `([^`]+)` \|", table, re.M)}
+    assert sorted(p for p in listed if not (project.project / p).exists()) == []
+    top_level = {p.name for p in project.project.iterdir()} - {"README.md"}
+    covered = {p.split("/")[0] for p in listed}
+    assert sorted(top_level - covered) == []
