@@ -1,0 +1,242 @@
+"""cicd.tar.gz: built reproducibly from the sources, and adding a project with it works end to end."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import shutil
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from expected_cicd_files import project_pipelines, sub_template_files
+from matrix import CICD_COMBINATIONS, alphanumeric_underscore, by_id
+
+from tooling import build_cicd_archive
+from tooling.paths import TOOLS_BIN
+
+CICD_ONLY = [c for c in CICD_COMBINATIONS if not c.has_project]
+WITH_PROJECT = [c for c in CICD_COMBINATIONS if c.has_project]
+
+
+def archive_members(data: bytes) -> dict[str, tarfile.TarInfo]:
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
+        return {m.name: m for m in tar.getmembers()}
+
+
+def archive_file(data: bytes, name: str) -> bytes:
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
+        return tar.extractfile(name).read()
+
+
+def test_committed_archive_equals_a_fresh_build():
+    committed = build_cicd_archive.ARCHIVE.read_bytes()
+    # The tar stream is compared exactly; the gzip layer only has to be free of names and times.
+    assert gzip.decompress(committed) == build_cicd_archive.tar_bytes(), (
+        "cicd.tar.gz is out of date: run `python -m tooling.build_cicd_archive`"
+    )
+    assert committed[3] & 0x08 == 0  # no file name in the gzip header
+    assert committed[4:8] == b"\0\0\0\0"  # mtime 0
+
+
+def test_archive_build_is_reproducible_and_normalised():
+    assert build_cicd_archive.build() == build_cicd_archive.build()
+    members = archive_members(build_cicd_archive.build())
+    assert list(members) == sorted(members)
+    for member in members.values():
+        assert member.isfile()
+        assert (member.mtime, member.uid, member.gid, member.uname, member.gname, member.mode) == (
+            build_cicd_archive.MTIME,
+            0,
+            0,
+            "",
+            "",
+            0o644,
+        )
+
+
+def test_archive_packs_the_main_templates_per_project_pipelines_not_copies():
+    data = build_cicd_archive.ARCHIVE.read_bytes()
+    root = build_cicd_archive.ROOT_TEMPLATE
+    packed = [n for n in archive_members(data) if n.startswith("cicd/template/.")]
+    assert len(packed) == 10  # four GitHub, two Azure DevOps, four GitLab pipelines
+    for name in packed:
+        assert archive_file(data, name) == (root / name.removeprefix("cicd/template/")).read_bytes()
+    # The skeleton in the source tree holds no pipeline of its own.
+    assert not list((root / "cicd/template").glob(".*"))
+
+
+def test_sub_template_inputs_are_defined_like_the_main_templates():
+    main = json.loads((build_cicd_archive.TEMPLATE_SCHEMA).read_text())
+    sub = json.loads(archive_file(build_cicd_archive.ARCHIVE.read_bytes(), "cicd/databricks_template_schema.json"))
+    assert sub["min_databricks_cli_version"] == main["min_databricks_cli_version"]
+    for name, prop in sub["properties"].items():
+        assert name.startswith("input_")
+        for key in ("enum", "pattern"):
+            assert prop.get(key) == main["properties"][name].get(key), (name, key)
+        assert "default" not in prop, f"{name}: every value must come from the params files"
+
+
+def scheme_and_host(url: str) -> str:
+    parsed = urlparse(url)
+    return f"{parsed.scheme}://{parsed.netloc}"
+
+
+@pytest.mark.parametrize("combo", [*CICD_ONLY, *WITH_PROJECT[:8]], ids=lambda c: c.id)
+def test_params_files_hold_exactly_the_sub_template_inputs_with_the_right_values(combo, rendered):
+    out = rendered(combo)
+    sub = json.loads(archive_file(build_cicd_archive.ARCHIVE.read_bytes(), "cicd/databricks_template_schema.json"))
+    assert (out.root / "cicd.tar.gz").read_bytes() == build_cicd_archive.ARCHIVE.read_bytes()
+    params = json.loads((out.root / "cicd_params.json").read_text())
+    v = combo.values
+    test_host = v["input_databricks_test_workspace_host"] or v["input_databricks_staging_workspace_host"]
+    assert params == {
+        "input_root_dir": v["input_root_dir"],
+        "input_cloud": v["input_cloud"],
+        "input_cicd_platform": v["input_cicd_platform"],
+        "input_databricks_staging_workspace_host": scheme_and_host(v["input_databricks_staging_workspace_host"]),
+        "input_databricks_prod_workspace_host": scheme_and_host(v["input_databricks_prod_workspace_host"])
+        if v["input_databricks_prod_workspace_host"]
+        else {
+            "azure": "https://adb-xxxx.xx.azuredatabricks.net",
+            "aws": "https://your-prod-workspace.cloud.databricks.com",
+            "gcp": "https://your-prod-workspace.gcp.databricks.com",
+        }[v["input_cloud"]],
+        "input_databricks_test_workspace_host": scheme_and_host(test_host),
+        "input_default_branch": v["input_default_branch"],
+        "input_release_branch": v["input_release_branch"],
+        "input_staging_catalog_name": v["input_staging_catalog_name"],
+        "input_prod_catalog_name": v["input_prod_catalog_name"],
+        "input_test_catalog_name": v["input_test_catalog_name"],
+        "input_docker_image": v["input_docker_image"],
+    }
+    project_keys = {"input_project_name", "input_cloud", "input_include_feature_store", "input_deployment_pattern"}
+    assert set(params) | project_keys == set(sub["properties"])
+    if combo.has_project:
+        project = json.loads((out.project / "project_params.json").read_text())
+        assert project == {k: v[k] for k in project_keys}
+
+
+# Each CI/CD-only repository gets a project generated on its own (Project_Only) for the same cloud.
+ADD_CASES = [
+    (cicd, by_id(f"project-{cicd['input_cloud']}-{'fs-models' if i % 2 else 'nofs-code'}"))
+    for i, cicd in enumerate(CICD_ONLY)
+]
+
+
+def add_project(repo: Path, folder: str, workspace, home: Path) -> subprocess.CompletedProcess:
+    env = workspace.cli_env(home, base={"PATH": f"{TOOLS_BIN}:/usr/bin:/bin", "LANG": "C.UTF-8"})
+    return subprocess.run(
+        [sys.executable, "cicd/add_project_cicd.py", folder],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def repository_with_project(rendered, cicd, project_combo, tmp_path: Path) -> tuple[Path, str]:
+    repo = tmp_path / "repo"
+    shutil.copytree(rendered(cicd).root, repo)
+    folder = alphanumeric_underscore(project_combo["input_project_name"])
+    shutil.copytree(rendered(project_combo).project, repo / folder)
+    with tarfile.open(repo / "cicd.tar.gz") as tar:
+        tar.extractall(repo, filter="data")
+    return repo, folder
+
+
+def files_under(folder: Path) -> set[str]:
+    return {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
+
+
+@pytest.mark.parametrize("case", ADD_CASES, ids=lambda case: f"{case[0].id}+{case[1].id}")
+def test_adding_a_project_renders_its_pipelines_and_targets_and_the_bundle_validates(
+    case, rendered, fake_workspace, cli_home, tmp_path
+):
+    cicd, project_combo = case
+    repo, folder = repository_with_project(rendered, cicd, project_combo, tmp_path)
+    before = files_under(repo)
+    result = add_project(repo, folder, fake_workspace, cli_home)
+    assert result.returncode == 0, result.stdout + result.stderr
+    shutil.rmtree(repo / "cicd")
+    name, platform = project_combo["input_project_name"], cicd["input_cicd_platform"]
+    assert files_under(repo) - before == sub_template_files(platform, name)
+    assert before - files_under(repo) == {p for p in before if p.startswith("cicd/")}
+
+    # The pipelines are exactly those of a repository generated together with this project.
+    params = json.loads((repo / "cicd_params.json").read_text())
+    together = rendered(
+        {
+            **params,
+            "input_setup_cicd_and_project": "CICD_and_Project",
+            **json.loads((repo / folder / "project_params.json").read_text()),
+        }
+    )
+    for rel in sorted(project_pipelines(platform, name)):
+        assert (repo / rel).read_text() == (together.root / rel).read_text(), rel
+
+    # The added targets file gives the project its three CI/CD targets.
+    expected = {
+        "staging": (params["input_databricks_staging_workspace_host"], params["input_staging_catalog_name"]),
+        "prod": (params["input_databricks_prod_workspace_host"], params["input_prod_catalog_name"]),
+        "test": (params["input_databricks_test_workspace_host"], params["input_test_catalog_name"]),
+    }
+    for target, (host, catalog) in expected.items():
+        validated = subprocess.run(
+            [str(TOOLS_BIN / "databricks"), "bundle", "validate", "--strict", "-t", target, "-o", "json"],
+            cwd=repo / folder,
+            env=fake_workspace.cli_env(cli_home, base={"PATH": "/usr/bin:/bin"}),
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert validated.returncode == 0, f"{target}:\n{validated.stderr}"
+        config = json.loads(validated.stdout)
+        assert config["workspace"]["host"] == host
+        assert config["variables"]["catalog_name"]["value"] == catalog
+
+
+def test_adding_a_project_of_another_cloud_is_refused_and_writes_nothing(rendered, fake_workspace, cli_home, tmp_path):
+    cicd = by_id("cicd-aws-gha")
+    repo, folder = repository_with_project(rendered, cicd, by_id("project-gcp-nofs-code"), tmp_path)
+    before = files_under(repo)
+    result = add_project(repo, folder, fake_workspace, cli_home)
+    assert result.returncode != 0
+    assert "gcp" in result.stderr and "aws" in result.stderr
+    assert files_under(repo) == before
+
+
+def test_adding_the_same_project_twice_fails_without_overwriting(rendered, fake_workspace, cli_home, tmp_path):
+    cicd = by_id("cicd-azure-ado")
+    repo, folder = repository_with_project(rendered, cicd, by_id("project-azure-fs-code"), tmp_path)
+    assert add_project(repo, folder, fake_workspace, cli_home).returncode == 0
+    after_first = {rel: (repo / rel).read_bytes() for rel in files_under(repo)}
+    second = add_project(repo, folder, fake_workspace, cli_home)
+    assert second.returncode != 0
+    assert "already exist" in second.stderr
+    assert {rel: (repo / rel).read_bytes() for rel in files_under(repo)} == after_first
+
+
+def test_add_script_rejects_a_folder_name_that_is_not_a_project_folder(tmp_path):
+    script = build_cicd_archive.SKELETON / "add_project_cicd.py"
+    (tmp_path / "cicd_params.json").write_text("{}")
+    result = subprocess.run([sys.executable, str(script), "../elsewhere"], cwd=tmp_path, capture_output=True, text=True)
+    assert result.returncode != 0
+    assert "not a project folder name" in result.stderr
+
+
+def test_add_script_is_lint_clean():
+    script = build_cicd_archive.SKELETON / "add_project_cicd.py"
+    ruff = Path(sys.executable).parent / "ruff"
+    assert subprocess.run([str(ruff), "check", "--isolated", "--line-length", "120", str(script)]).returncode == 0
+    assert (
+        subprocess.run(
+            [str(ruff), "format", "--isolated", "--line-length", "120", "--check", str(script)], capture_output=True
+        ).returncode
+        == 0
+    )
