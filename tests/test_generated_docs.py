@@ -1,0 +1,141 @@
+"""The generated root README, docs/ and platform READMEs agree with the pipelines they describe."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from expected_cicd_files import cicd_files, platform_family
+from matrix import CICD_COMBINATIONS, alphanumeric_underscore
+from test_github_actions import expected_test_prefix
+
+PLATFORM_README = {
+    "github": ".github/workflows/README.md",
+    "azure_devops": ".azure/devops-pipelines/README.md",
+    "gitlab": ".gitlab/README.md",
+}
+SECRET_NAME = re.compile(r"\b((?:STAGING|PROD|TEST)_[A-Z_]+|WORKFLOW_TOKEN)\b")
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+DOC_SITES = {
+    "aws": "https://docs.databricks.com/",
+    "gcp": "https://docs.gcp.databricks.com/",
+    "azure": "https://learn.microsoft.com/azure/databricks/",
+}
+
+
+def docs_of(combo) -> list[str]:
+    return [
+        "README.md",
+        "docs/mlops-setup.md",
+        "docs/ml-pull-request.md",
+        PLATFORM_README[platform_family(combo["input_cicd_platform"])],
+    ]
+
+
+def secrets_used_by_pipelines(root: Path) -> set[str]:
+    names: set[str] = set()
+    for folder in (".github/workflows", ".azure/devops-pipelines", ".gitlab/pipelines"):
+        for path in (root / folder).glob("*.yml") if (root / folder).is_dir() else []:
+            text = path.read_text()
+            names |= set(re.findall(r"secrets\.([A-Z_]+)", text))  # GitHub
+            names |= {n for n in re.findall(r"\$\(([A-Z_]+)\)", text) if SECRET_NAME.fullmatch(n)}  # Azure DevOps
+            names |= {n for n in re.findall(r"\$([A-Z_]+)\b", text) if SECRET_NAME.fullmatch(n)}  # GitLab
+    return names
+
+
+def expected_secrets(combo) -> set[str]:
+    """The secrets the setup guide must list: the staging and prod credentials, the test ones for a separate test
+    workspace, and GitHub's token for deploy-cicd."""
+    platform, cloud = combo["input_cicd_platform"], combo["input_cloud"]
+    if platform == "gitlab":
+        suffixes = ["SP_CLIENT_ID", "SP_CLIENT_SECRET"]
+    elif cloud == "azure":
+        suffixes = ["AZURE_SP_TENANT_ID", "AZURE_SP_APPLICATION_ID", "AZURE_SP_CLIENT_SECRET"]
+    else:
+        suffixes = ["WORKSPACE_TOKEN"]
+    prefixes = {"STAGING", "PROD", expected_test_prefix(combo.values)}
+    names = {f"{p}_{s}" for p in prefixes for s in suffixes}
+    if platform_family(platform) == "github":
+        names.add("WORKFLOW_TOKEN")
+    return names
+
+
+@pytest.mark.parametrize("combo", CICD_COMBINATIONS, ids=lambda c: c.id)
+def test_setup_guide_lists_exactly_the_secrets_of_the_answers(combo, rendered):
+    out = rendered(combo)
+    listed = set(re.findall(r"^- `([A-Z_]+)`", out.text(f"{combo['input_root_dir']}/docs/mlops-setup.md"), re.M))
+    assert listed == expected_secrets(combo)
+    if combo.has_project:
+        # Every secret a generated pipeline reads is one the guide lists, and the reverse.
+        used = secrets_used_by_pipelines(out.root)
+        assert used == expected_secrets(combo)
+
+
+@pytest.mark.parametrize("combo", CICD_COMBINATIONS, ids=lambda c: c.id)
+def test_setup_guide_states_which_credentials_the_integration_tests_use(combo, rendered):
+    guide = rendered(combo).text(f"{combo['input_root_dir']}/docs/mlops-setup.md")
+    if expected_test_prefix(combo.values) == "TEST":
+        assert "the `TEST_*` secrets of a service principal in the test workspace" in guide
+    else:
+        assert "they use the staging credentials (`STAGING_*`): no test secrets are needed" in guide
+
+
+@pytest.mark.parametrize("combo", CICD_COMBINATIONS, ids=lambda c: c.id)
+def test_relative_links_and_anchors_resolve(combo, rendered):
+    out = rendered(combo)
+    for doc in docs_of(combo):
+        path = out.root / doc
+        for target in LINK.findall(path.read_text()):
+            if target.startswith("https://"):
+                continue
+            file_part, _, anchor = target.partition("#")
+            linked = (path.parent / file_part).resolve() if file_part else path
+            assert linked.is_file(), f"{doc}: {target}"
+            if anchor:
+                headings = re.findall(r"^#+ (.+)$", linked.read_text(), re.M)
+                slugs = {re.sub(r"[^a-z0-9 -]", "", h.lower()).replace(" ", "-") for h in headings}
+                assert anchor in slugs, f"{doc}: {target}"
+
+
+@pytest.mark.parametrize("combo", CICD_COMBINATIONS, ids=lambda c: c.id)
+def test_documentation_links_go_to_the_clouds_docs_site(combo, rendered):
+    out = rendered(combo)
+    site = DOC_SITES[combo["input_cloud"]]
+    for doc in docs_of(combo):
+        for url in re.findall(r"https://[^\s)>`]+", out.text(f"{combo['input_root_dir']}/{doc}")):
+            if any(url.startswith(s) for s in DOC_SITES.values()):
+                assert url.startswith(site), f"{doc}: {url}"
+
+
+@pytest.mark.parametrize("combo", CICD_COMBINATIONS, ids=lambda c: c.id)
+def test_root_readme_structure_table_names_every_ci_file_and_nothing_else(combo, rendered):
+    out = rendered(combo)
+    readme = out.text(f"{combo['input_root_dir']}/README.md")
+    table = [line for line in readme.splitlines() if line.startswith("| `")]
+    named = {p for line in table for p in re.findall(r"`([^`]+)`", line.split("|")[1])}
+    # Everything but the README itself and the project's own files.
+    generated = {f for f in cicd_files(combo) if f != "README.md" and not f.endswith("project_params.json")}
+    covered = set()
+    for path in named:
+        if path.endswith("/"):
+            assert (out.root / path).is_dir(), path
+            covered |= {f for f in generated if f.startswith(path)}
+        else:
+            assert (out.root / path).is_file(), path
+            covered.add(path)
+    assert covered == generated
+    if combo.has_project:
+        assert f"{alphanumeric_underscore(combo['input_project_name'])}/" in named
+
+
+@pytest.mark.parametrize("combo", CICD_COMBINATIONS, ids=lambda c: c.id)
+def test_docs_name_the_input_branches_and_catalogs(combo, rendered):
+    out = rendered(combo)
+    guide = out.text(f"{combo['input_root_dir']}/docs/mlops-setup.md")
+    flow = out.text(f"{combo['input_root_dir']}/docs/ml-pull-request.md")
+    for text in (guide, flow):
+        assert f"`{combo['input_default_branch']}`" in text
+        assert f"`{combo['input_release_branch']}`" in text
+    for key in ("input_staging_catalog_name", "input_prod_catalog_name", "input_test_catalog_name"):
+        assert f"`{combo[key]}`" in guide and f"`{combo[key]}`" in flow
