@@ -26,8 +26,11 @@ def platform_family(platform: str) -> str:
 def repository_pipelines(platform: str) -> set[str]:
     """The platform's files that serve every project of the repository."""
     return {
-        "github": {".github/workflows/README.md", ".github/workflows/deploy-cicd.yml",
-                   ".github/workflows/lint-cicd-workflow-files.yml"},
+        "github": {
+            ".github/workflows/README.md",
+            ".github/workflows/deploy-cicd.yml",
+            ".github/workflows/lint-cicd-workflow-files.yml",
+        },
         "azure_devops": {".azure/devops-pipelines/README.md", ".azure/devops-pipelines/deploy-cicd.yml"},
         # GitLab has no deploy-cicd pipeline: cicd/add_project_cicd.py (in cicd.tar.gz) is run by hand.
         "gitlab": {".gitlab/README.md", ".gitlab/docker/Dockerfile", ".gitlab/docker/push_image_to_gitlab.sh"},
@@ -38,11 +41,19 @@ def project_pipelines(platform: str, project_name: str) -> set[str]:
     """One project's pipelines, named after the raw project name."""
     n = project_name
     return {
-        "github": {f".github/workflows/{n}-run-tests.yml", f".github/workflows/{n}-bundle-ci.yml",
-                   f".github/workflows/{n}-bundle-cd-staging.yml", f".github/workflows/{n}-bundle-cd-prod.yml"},
+        "github": {
+            f".github/workflows/{n}-run-tests.yml",
+            f".github/workflows/{n}-bundle-ci.yml",
+            f".github/workflows/{n}-bundle-cd-staging.yml",
+            f".github/workflows/{n}-bundle-cd-prod.yml",
+        },
         "azure_devops": {f".azure/devops-pipelines/{n}-tests-ci.yml", f".azure/devops-pipelines/{n}-bundle-cicd.yml"},
-        "gitlab": {f".gitlab/pipelines/{n}-triggers-cicd.yml", f".gitlab/pipelines/{n}-bundle-ci.yml",
-                   f".gitlab/pipelines/{n}-bundle-cd-staging.yml", f".gitlab/pipelines/{n}-bundle-cd-prod.yml"},
+        "gitlab": {
+            f".gitlab/pipelines/{n}-triggers-cicd.yml",
+            f".gitlab/pipelines/{n}-bundle-ci.yml",
+            f".gitlab/pipelines/{n}-bundle-cd-staging.yml",
+            f".gitlab/pipelines/{n}-bundle-cd-prod.yml",
+        },
     }[platform_family(platform)]
 
 

@@ -23,7 +23,6 @@ import io
 import json
 import sys
 import tarfile
-from pathlib import Path
 
 from tooling.paths import LIBRARY_DIR, TEMPLATE_DIR, TEMPLATE_SCHEMA
 
