@@ -1,0 +1,1 @@
+"""Model deployment (aliases), batch inference and, with deploy_models, promotion across catalogs."""
