@@ -1,5 +1,5 @@
-"""The pinned tool versions. The Databricks CLI version is read from library/template_variables.tmpl,
-which is its single source of truth (the template itself needs it there for generated CI)."""
+"""The pinned tool versions, read from the template's library: the template needs them there for the CI it
+generates, so that is their single source of truth."""
 
 from __future__ import annotations
 
@@ -7,16 +7,19 @@ import re
 
 from tooling.paths import LIBRARY_DIR
 
-_CLI_VERSION_RE = re.compile(r"define `cli_version` -}}\s*(v\d+\.\d+\.\d+)\s*{{- end }}")
 
-# rhysd/actionlint, built from the Go module proxy like the CLI.
-ACTIONLINT_VERSION = "v1.7.12"
+def _defined_version(file: str, name: str, prefix: str) -> str:
+    text = (LIBRARY_DIR / file).read_text()
+    match = re.search(r"define `" + name + r"` -}}\s*(" + prefix + r"\d+\.\d+\.\d+)\s*{{- end }}", text)
+    if not match:
+        raise RuntimeError(f"library/{file} does not define `{name}` as {prefix}X.Y.Z")
+    return match.group(1)
 
 
 def pinned_cli_version() -> str:
-    """The CLI version with its leading "v", e.g. "v1.9.0"."""
-    text = (LIBRARY_DIR / "template_variables.tmpl").read_text()
-    match = _CLI_VERSION_RE.search(text)
-    if not match:
-        raise RuntimeError("library/template_variables.tmpl does not define `cli_version` as vX.Y.Z")
-    return match.group(1)
+    """The Databricks CLI version with its leading "v", e.g. "v1.9.0"."""
+    return "v" + _defined_version("template_variables.tmpl", "cli_version_number", "")
+
+
+# rhysd/actionlint, built from the Go module proxy like the CLI; the generated lint workflow uses the same.
+ACTIONLINT_VERSION = _defined_version("cicd.tmpl", "actionlint_version", "v")
