@@ -31,27 +31,56 @@ DAYS = 14
 
 # Where the template ships the sample (copied verbatim into every generated project).
 TEMPLATE_SAMPLE = (
-    TEMPLATE_DIR / "{{.input_root_dir}}" / "{{template `project_name_alphanumeric_underscore` .}}" / "data"
+    TEMPLATE_DIR
+    / "{{.input_root_dir}}"
+    / "{{template `project_name_alphanumeric_underscore` .}}"
+    / "data"
     / "sample_trips.parquet"
 )
 
 # Pickup zip codes with relative popularity: Manhattan dominates, a few Brooklyn/Queens zips and two airports.
 ZIPS: list[tuple[int, float]] = [
-    (10001, 9), (10002, 5), (10003, 8), (10009, 4), (10010, 5), (10011, 7), (10012, 5), (10013, 6),
-    (10014, 5), (10016, 8), (10017, 7), (10018, 6), (10019, 8), (10021, 5), (10022, 7), (10023, 6),
-    (10024, 4), (10025, 4), (10028, 5), (10036, 7), (10065, 5), (10128, 4), (11201, 2), (11211, 2),
-    (11215, 1), (11101, 1), (11430, 2), (11371, 2),
+    (10001, 9),
+    (10002, 5),
+    (10003, 8),
+    (10009, 4),
+    (10010, 5),
+    (10011, 7),
+    (10012, 5),
+    (10013, 6),
+    (10014, 5),
+    (10016, 8),
+    (10017, 7),
+    (10018, 6),
+    (10019, 8),
+    (10021, 5),
+    (10022, 7),
+    (10023, 6),
+    (10024, 4),
+    (10025, 4),
+    (10028, 5),
+    (10036, 7),
+    (10065, 5),
+    (10128, 4),
+    (11201, 2),
+    (11211, 2),
+    (11215, 1),
+    (11101, 1),
+    (11430, 2),
+    (11371, 2),
 ]
 AIRPORTS = {11430, 11371}
 
-SCHEMA = pa.schema([
-    ("tpep_pickup_datetime", pa.timestamp("us", tz="UTC")),
-    ("tpep_dropoff_datetime", pa.timestamp("us", tz="UTC")),
-    ("trip_distance", pa.float64()),
-    ("fare_amount", pa.float64()),
-    ("pickup_zip", pa.int32()),
-    ("dropoff_zip", pa.int32()),
-])
+SCHEMA = pa.schema(
+    [
+        ("tpep_pickup_datetime", pa.timestamp("us", tz="UTC")),
+        ("tpep_dropoff_datetime", pa.timestamp("us", tz="UTC")),
+        ("trip_distance", pa.float64()),
+        ("fare_amount", pa.float64()),
+        ("pickup_zip", pa.int32()),
+        ("dropoff_zip", pa.int32()),
+    ]
+)
 
 # Hourly demand profile (relative number of pickups starting in each hour of the day).
 HOURLY_DEMAND = [3, 2, 1, 1, 1, 2, 4, 7, 9, 8, 7, 7, 8, 8, 8, 9, 9, 10, 11, 11, 10, 9, 7, 5]
@@ -94,8 +123,9 @@ def generate(seed: int = SEED, rows: int = ROWS) -> pa.Table:
         records.append((pickup, dropoff, round(distance, 2), round(max(fare, 2.5), 2), pickup_zip, dropoff_zip))
     records.sort(key=lambda r: (r[0], r[4], r[5]))
     columns = list(zip(*records, strict=True))
-    return pa.Table.from_arrays([pa.array(col, type=f.type) for col, f in zip(columns, SCHEMA, strict=True)],
-                                schema=SCHEMA)
+    return pa.Table.from_arrays(
+        [pa.array(col, type=f.type) for col, f in zip(columns, SCHEMA, strict=True)], schema=SCHEMA
+    )
 
 
 def write(path: Path, seed: int = SEED, rows: int = ROWS) -> Path:

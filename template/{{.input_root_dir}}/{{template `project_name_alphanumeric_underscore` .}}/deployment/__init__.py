@@ -1,1 +1,1 @@
-"""Model deployment (aliases), batch inference and, with deploy_models, promotion across catalogs."""
+"""Model deployment: the model aliases, moving `champion`, and batch inference with it."""

@@ -3,7 +3,7 @@
 `validate_model_version` evaluates the version on the validation data with MLflow
 (`mlflow.models.evaluate`), checks the metrics against `validation_thresholds` (and, if asked,
 against the current champion), records the outcome in the version's description, and marks a
-version that passed as `challenger`: deployment only ever promotes the challenger.
+version that passed as `challenger`: deployment only ever deploys the challenger.
 
 What to customise: `custom_metrics`, `validation_thresholds` and `evaluator_config`. Keep their
 signatures; the thresholds must name metrics that the evaluation computes (the built-in

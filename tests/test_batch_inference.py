@@ -1,0 +1,53 @@
+"""The generated batch-inference code, per combination: the job's parameters, scoring with the champion alias,
+appending, and one prediction-table contract (the monitor's columns, label fare_amount) that both batch
+inference and the monitor import."""
+
+from __future__ import annotations
+
+import pytest
+from generated_code import constants, imported_modules, widgets
+from matrix import PROJECT_COMBINATIONS
+
+CONTRACT = "deployment.batch_inference.prediction_table"
+
+
+@pytest.mark.parametrize("combo", PROJECT_COMBINATIONS, ids=lambda c: c.id)
+def test_batch_inference_notebook_declares_exactly_the_job_parameters(combo, rendered):
+    declared = widgets(rendered(combo).project / "deployment" / "batch_inference" / "notebooks" / "BatchInference.py")
+    assert set(declared) == {"env", "input_table_name", "output_table_name", "model_name"}
+    assert set(declared["env"].choices) == {"dev", "staging", "prod", "test"}
+    assert declared["input_table_name"].default == "samples.nyctaxi.trips"
+
+
+@pytest.mark.parametrize("combo", PROJECT_COMBINATIONS, ids=lambda c: c.id)
+def test_batch_inference_scores_with_the_champion_and_appends(combo, rendered):
+    predict = (rendered(combo).project / "deployment" / "batch_inference" / "predict.py").read_text()
+    assert 'f"models:/{model_name}@{CHAMPION}"' in predict
+    assert '.write.mode("append").saveAsTable(output_table_name)' in predict
+    assert "to_prediction_table(" in predict
+
+
+@pytest.mark.parametrize("combo", PROJECT_COMBINATIONS, ids=lambda c: c.id)
+def test_prediction_table_contract_is_what_the_monitor_expects(combo, rendered):
+    project = rendered(combo).project
+    contract = constants(project / "deployment" / "batch_inference" / "prediction_table.py")
+    assert (contract["PREDICTION_COLUMN"], contract["MODEL_ID_COLUMN"], contract["TIMESTAMP_COLUMN"]) == (
+        "prediction",
+        "model_id",
+        "timestamp",
+    )
+    assert contract["PROBLEM_TYPE"] == "regression"
+    # The label is the fare the model predicts (upstream's monitor read a `price` column that does not exist).
+    assert constants(project / "training" / "trip_features.py")["LABEL_COLUMN"] == "fare_amount"
+    assert CONTRACT in imported_modules(project / "deployment" / "batch_inference" / "predict.py")
+    assert CONTRACT in imported_modules(project / "monitoring" / "monitor.py")
+    price = [p.name for p in project.rglob("*.py") if '"price"' in p.read_text()]
+    assert price == []
+
+
+@pytest.mark.parametrize("combo", PROJECT_COMBINATIONS, ids=lambda c: c.id)
+def test_feature_store_batch_inference_looks_features_up_with_the_client(combo, rendered):
+    notebook = rendered(combo).project / "deployment" / "batch_inference" / "notebooks" / "BatchInference.py"
+    uses_client = "databricks.feature_engineering" in imported_modules(notebook)
+    assert uses_client == (combo["input_include_feature_store"] == "yes")
+    assert ("feature_store_batch_scorer(FeatureEngineeringClient(), model_uri)" in notebook.read_text()) == uses_client

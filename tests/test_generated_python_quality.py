@@ -1,0 +1,80 @@
+"""Every rendered project's Python is lint-clean and formatted (ruff, with the project's own config if it has
+one, else ruff's defaults), its notebooks are Databricks source files, its doc links point to the chosen
+cloud's documentation, and its requirements are pinned."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from generated_code import CELL_SEPARATOR, NOTEBOOK_HEADER, notebooks
+from matrix import PROJECT_COMBINATIONS
+
+RUFF = Path(sys.executable).with_name("ruff")
+DOC_SITES = {
+    "aws": "https://docs.databricks.com/",
+    "gcp": "https://docs.gcp.databricks.com/",
+    "azure": "https://learn.microsoft.com/azure/databricks/",
+}
+PINNED = re.compile(r"^[A-Za-z0-9_.\-\[\]]+==[0-9][0-9A-Za-z.]*$")
+
+
+def ruff(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([str(RUFF), *args, "--no-cache", "."], cwd=cwd, capture_output=True, text=True)
+
+
+@pytest.mark.parametrize("combo", PROJECT_COMBINATIONS, ids=lambda c: c.id)
+def test_ruff_check_and_format_pass(combo, rendered, tmp_path):
+    # Copy the project out of the output tree so no configuration around it (or in this repo) applies.
+    project = shutil.copytree(rendered(combo).project, tmp_path / "project")
+    has_config = any((project / name).exists() for name in ("pyproject.toml", "ruff.toml", ".ruff.toml"))
+    isolated = () if has_config else ("--isolated",)
+    check = ruff("check", *isolated, cwd=project)
+    assert check.returncode == 0, check.stdout + check.stderr
+    fmt = ruff("format", "--check", *isolated, cwd=project)
+    assert fmt.returncode == 0, fmt.stdout + fmt.stderr
+
+
+@pytest.mark.parametrize("combo", PROJECT_COMBINATIONS, ids=lambda c: c.id)
+def test_notebooks_are_databricks_source_files(combo, rendered):
+    found = notebooks(rendered(combo).project)
+    assert len(found) >= 6
+    for notebook in found:
+        text = notebook.read_text()
+        assert text.startswith(NOTEBOOK_HEADER), notebook
+        assert CELL_SEPARATOR in text, notebook
+        # Markdown cells are MAGIC comments; no %pip, %run, %cd or restartPython: modules are imported.
+        assert not re.search(r"^# MAGIC %(pip|run|cd|sh)\b", text, re.MULTILINE), notebook
+        assert "restartPython" not in text, notebook
+
+
+@pytest.mark.parametrize("combo", PROJECT_COMBINATIONS, ids=lambda c: c.id)
+def test_doc_links_point_to_the_chosen_clouds_documentation(combo, rendered):
+    project = rendered(combo).project
+    cloud = combo["input_cloud"]
+    linked = other = 0
+    for path in [*project.rglob("*.py"), *project.rglob("*.md")]:
+        text = path.read_text()
+        linked += text.count(DOC_SITES[cloud])
+        other += sum(text.count(site) for c, site in DOC_SITES.items() if c != cloud)
+    assert linked >= 8 and other == 0
+
+
+@pytest.mark.parametrize("combo", PROJECT_COMBINATIONS, ids=lambda c: c.id)
+def test_requirements_are_pinned_for_the_serverless_environment_and_local_tests(combo, rendered):
+    project = rendered(combo).project
+    requirements = {}
+    for name in ("requirements.txt", "test-requirements.txt"):
+        lines = [line for line in (project / name).read_text().splitlines() if line and not line.startswith("#")]
+        assert all(PINNED.match(line) for line in lines), lines
+        requirements.update(line.split("==") for line in lines)
+    assert requirements["mlflow"].startswith("3.")
+    assert int(requirements["pandas"].split(".")[0]) < 3  # pandas 3 warns on every PySpark conversion
+    assert requirements["pyspark"].startswith("4.2.")
+    assert {"lightgbm", "databricks-sdk", "scikit-learn", "pytest"} <= set(requirements)
+    # Spark comes from the Databricks runtime there: it must not be in the job environment.
+    assert "pyspark" not in (project / "requirements.txt").read_text()
