@@ -35,6 +35,7 @@ COMMON = {
     "monitoring/__init__.py",
     "monitoring/metric_violation_check_query.py",
     "monitoring/monitor.py",
+    "monitoring/local_profile_metrics.py",
     "monitoring/notebooks/MonitoredMetricViolationCheck.py",
     "monitoring/notebooks/UpdateMonitor.py",
     "monitoring/README.md",
@@ -47,6 +48,7 @@ COMMON = {
     "tests/deployment/batch_inference_test.py",
     "tests/monitoring/metric_violation_check_test.py",
     "tests/monitoring/monitor_test.py",
+    "tests/monitoring/local_profile_metrics_test.py",
 }
 
 WITHOUT_FEATURE_STORE = {

@@ -40,6 +40,7 @@ BASE_TESTS = {
     "tests/deployment/batch_inference_test.py": 4,
     "tests/monitoring/metric_violation_check_test.py": 7,
     "tests/monitoring/monitor_test.py": 3,
+    "tests/monitoring/local_profile_metrics_test.py": 2,
 }
 FEATURE_STORE_TESTS = {
     "tests/feature_engineering/pickup_features_test.py": 2,
