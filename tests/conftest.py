@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -41,8 +42,10 @@ def cli_home(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def render_cache(tmp_path_factory, fake_workspace, cli_home) -> RenderCache:
-    # getbasetemp() is per xdist worker; its parent is shared by all workers of this run.
-    shared = tmp_path_factory.getbasetemp().parent / "render-cache"
+    base = tmp_path_factory.getbasetemp()
+    # Under xdist each worker's basetemp is <run folder>/popen-gwN: share the run folder between workers.
+    # Without xdist basetemp is the run folder itself (its parent is shared by every run: never use that).
+    shared = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "render-cache"
     return RenderCache(shared, fake_workspace, cli_home)
 
 
