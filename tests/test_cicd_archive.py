@@ -199,6 +199,12 @@ def test_adding_a_project_renders_its_pipelines_and_targets_and_the_bundle_valid
         config = json.loads(validated.stdout)
         assert config["workspace"]["host"] == host
         assert config["variables"]["catalog_name"]["value"] == catalog
+        if target == "prod" and project_combo["input_deployment_pattern"] == "deploy_models":
+            # The promotion job copies from the staging catalog the CI/CD answers name, not the project default.
+            assert config["variables"]["staging_catalog_name"]["value"] == params["input_staging_catalog_name"]
+            promotion = config["resources"]["jobs"]["model_promotion_job"]
+            assert "model_training_job" not in config["resources"]["jobs"]
+            assert {t["task_key"] for t in promotion["tasks"]} == {"PromoteModel", "ModelValidation", "ModelDeployment"}
 
 
 def test_adding_a_project_of_another_cloud_is_refused_and_writes_nothing(rendered, fake_workspace, cli_home, tmp_path):
