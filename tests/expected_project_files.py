@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from matrix import Combination
 
-# Every project has these: configuration, sample data, the local stand-ins, training, validation,
-# deployment, batch inference (with the prediction table contract), monitoring, and their tests.
+# Every project has these: configuration, sample data, the local stand-ins and the local pipeline runner,
+# training, validation, deployment, batch inference (with the prediction table contract), monitoring, and
+# their tests.
 COMMON = {
     "requirements.txt",
     "test-requirements.txt",
@@ -15,6 +16,9 @@ COMMON = {
     "local/__init__.py",
     "local/spark.py",
     "local/tables.py",
+    "local/bundle_jobs.py",
+    "local/pipeline_spark.py",
+    "local/run_pipeline.py",
     "training/__init__.py",
     "training/trip_features.py",
     "training/train.py",
