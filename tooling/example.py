@@ -1,16 +1,22 @@
-"""Render the default example project into ./example with the pinned CLI.
+"""Render the default example project into ./example with the pinned CLI, then run its local pipeline.
 
-    python -m tooling.example [--answers answers.json] [--output example]
+    python -m tooling.example [--answers answers.json] [--output example] [--render-only]
 
 No Databricks credentials are needed: `bundle init` insists on a workspace client, so the CLI talks to
 the local stand-in workspace on 127.0.0.1 (the same one the tests use). Your own profile is not read.
+
+The local pipeline (`python -m local.run_pipeline` in the generated project) trains, validates, deploys
+and scores the model on local Spark with a local MLflow store, in the cached project virtualenv of
+tooling/project_env.py (created on first use, a few minutes once per machine).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -20,10 +26,12 @@ from tooling.paths import REPO_ROOT
 from tooling.render import render
 
 DEFAULT_OUTPUT = REPO_ROOT / "example"
+# The generated project's local pipeline, run from the project folder.
+PIPELINE_MODULE = "local.run_pipeline"
 
 
 def render_example(answers: dict[str, str], output: Path) -> Path:
-    """Render into `output` (replaced if it exists); returns the generated project folder."""
+    """Render into `output` (replaced if it exists); returns `output`."""
     if output.exists():
         shutil.rmtree(output)
     with FakeWorkspace(https=False) as ws, tempfile.TemporaryDirectory(prefix="example-home-") as home:
@@ -34,15 +42,64 @@ def render_example(answers: dict[str, str], output: Path) -> Path:
     return output
 
 
+def find_project(output: Path) -> Path | None:
+    """The generated project folder (the one with databricks.yml) under `output`; None for CI/CD only."""
+    found = sorted(p.parent for p in output.glob("*/*/databricks.yml"))
+    return found[0] if found else None
+
+
+def pipeline_env() -> dict[str, str]:
+    """This process's environment without the variables of this repository's own Python environment."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "PYTEST", "VIRTUAL_ENV"))}
+
+
+def run_local_pipeline(project: Path, python: Path, *args: str, **kwargs) -> subprocess.CompletedProcess:
+    """Run the project's local pipeline with `python` (the project venv's) from the project folder."""
+    return subprocess.run(
+        [str(python), "-m", PIPELINE_MODULE, *args], cwd=project, env=pipeline_env(), check=False, **kwargs
+    )
+
+
+def _next_steps(output: Path, project: Path, python: Path, passed: bool) -> str:
+    rel = os.path.relpath(project)
+    status = "passed" if passed else "FAILED (see the stage above)"
+    return f"""
+Rendered into {output}
+  project:         {rel} (its README.md explains the layout, the jobs and how to deploy)
+  local pipeline:  {status}; its tables, Spark log and MLflow store are in {rel}/.local/
+  project venv:    {python.parent.parent}
+
+Next, in the project folder with the project venv active:
+  cd {rel} && source {python.parent / "activate"}
+  python -m {PIPELINE_MODULE}                          # run the pipeline again, from a clean .local/
+  pytest                                               # the project's own unit tests
+  mlflow ui --backend-store-uri sqlite:///.local/mlflow.db   # browse the runs and registered models
+From this repository: ./scripts/test.sh runs the template's whole test suite."""
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--answers", type=Path, help="answers file (JSON) as for `bundle init --config-file`")
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="folder to render into (replaced)")
+    parser.add_argument("--render-only", action="store_true", help="render, but do not run the local pipeline")
     args = parser.parse_args(argv)
     answers = json.loads(args.answers.read_text()) if args.answers else {}
     output = render_example(answers, args.output.resolve())
-    print(f"\nRendered into {output}")
-    return 0
+    project = find_project(output)
+    if args.render_only or project is None:
+        reason = "" if project else " (CI/CD only: no project, so no local pipeline)"
+        print(f"\nRendered into {output}{reason}")
+        return 0
+
+    from tooling.project_env import ensure_project_env  # needs this repo's venv (filelock)
+
+    env = ensure_project_env(project)
+    if env.created:
+        print(f"Project virtualenv created in {env.seconds:.0f} s.")
+    print(f"\nRunning the local pipeline of {project.relative_to(output)}:\n", flush=True)
+    passed = run_local_pipeline(project, env.python).returncode == 0
+    print(_next_steps(output, project, env.python, passed))
+    return 0 if passed else 1
 
 
 if __name__ == "__main__":
