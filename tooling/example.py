@@ -53,11 +53,12 @@ def pipeline_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "PYTEST", "VIRTUAL_ENV"))}
 
 
-def run_local_pipeline(project: Path, python: Path, *args: str, **kwargs) -> subprocess.CompletedProcess:
+def run_local_pipeline(
+    project: Path, python: Path, *args: str, extra_env: dict[str, str] | None = None, **kwargs
+) -> subprocess.CompletedProcess:
     """Run the project's local pipeline with `python` (the project venv's) from the project folder."""
-    return subprocess.run(
-        [str(python), "-m", PIPELINE_MODULE, *args], cwd=project, env=pipeline_env(), check=False, **kwargs
-    )
+    env = pipeline_env() | (extra_env or {})
+    return subprocess.run([str(python), "-m", PIPELINE_MODULE, *args], cwd=project, env=env, check=False, **kwargs)
 
 
 def _next_steps(output: Path, project: Path, python: Path, passed: bool) -> str:
