@@ -13,6 +13,7 @@ Maven Central (or the Ivy cache), as a user of this machine kind does.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
 import shutil
@@ -23,7 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
-from matrix import Combination, by_id
+from matrix import PROJECT_COMBINATIONS, Combination, by_id
 from test_generated_project_tests import REPRESENTATIVE, project_python  # noqa: F401 (fixture)
 
 from tooling.example import pipeline_env, run_local_pipeline
@@ -142,6 +143,78 @@ def mlflow_store(project: Path, python: Path, tmp_path: Path) -> dict:
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def load_bundle_jobs(project: Path, name: str):
+    """The rendered project's local/bundle_jobs.py (it needs only PyYAML, which this venv has)."""
+    spec = importlib.util.spec_from_file_location(f"bundle_jobs_{name}", project / "local" / "bundle_jobs.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("combo", PROJECT_COMBINATIONS, ids=lambda c: c.id)
+def test_local_pipeline_resolves_every_job_parameter_it_passes(combo, rendered, tmp_path):
+    """Without Spark: the parameters the runner reads from resources/ resolve completely, to the answers'
+    catalogs and schema, with task values handed from task to task as on Databricks."""
+    bundle_jobs = load_bundle_jobs(rendered(combo).project, combo.id.replace("-", "_"))
+    catalog, schema = training_catalog(combo), combo["input_schema_name"]
+    target = "staging" if combo["input_deployment_pattern"] == "deploy_models" else "dev"
+    bundle = bundle_jobs.load_bundle_target(rendered(combo).project, target, tmp_path / "workspace")
+    train = bundle.task_parameters("model_training_job", "Train")
+    assert train["model_name"].split(".")[:2] == [catalog, schema]
+    assert train["env"] == target and train["training_data_table"] == "samples.nyctaxi.trips"
+    bundle.set_task_values("Train", model_name=train["model_name"], model_version="7", model_uri="x")
+    used = {
+        "model_training_job": ["Train", "ModelValidation", "ModelDeployment"],
+        "batch_inference_job": ["BatchInference", "UpdateMonitor"],
+        "retraining_job": ["monitored_metric_violation_check"],
+    }
+    if combo["input_include_feature_store"] == "yes":
+        used["write_feature_table_job"] = ["PickupFeatures", "DropoffFeatures"]
+        assert train["pickup_features_table"] == f"{catalog}.{schema}.trip_pickup_features"
+    resolved = {(job, task): bundle.task_parameters(job, task) for job, tasks in used.items() for task in tasks}
+    for (job, task), params in resolved.items():
+        assert bundle.task_keys(job)[: len(used[job])] == used[job]
+        for name, value in params.items():
+            assert "${" not in value and "{{" not in value, (job, task, name, value)
+    validation = resolved[("model_training_job", "ModelValidation")]
+    assert (validation["model_name"], validation["model_version"]) == (train["model_name"], "7")
+    assert validation["experiment_name"] == train["experiment_name"]
+    inference = resolved[("batch_inference_job", "BatchInference")]
+    assert inference["model_name"] == train["model_name"]
+    assert inference["output_table_name"].split(".")[0] == catalog
+    check = resolved[("retraining_job", "monitored_metric_violation_check")]
+    assert check["table_name_under_monitor"] == inference["output_table_name"]
+
+    if combo["input_deployment_pattern"] == "deploy_models":
+        prod = bundle_jobs.load_bundle_target(rendered(combo).project, "prod", tmp_path / "prod")
+        promote = prod.task_parameters("model_promotion_job", "PromoteModel")
+        # Promotion copies from the model the staging target trains, into the prod catalog's model.
+        assert promote["source_model_name"] == train["model_name"]
+        assert promote["model_name"].split(".")[:2] == [combo["input_prod_catalog_name"], schema]
+        prod.set_task_values("PromoteModel", model_name=promote["model_name"], model_version="2", model_uri="x")
+        prod_validation = prod.task_parameters("model_promotion_job", "ModelValidation")
+        assert (prod_validation["model_name"], prod_validation["model_version"]) == (promote["model_name"], "2")
+        with pytest.raises(KeyError, match="not deployed to target prod"):
+            prod.task_parameters("model_training_job", "Train")
+
+
+def test_undeclared_staging_target_uses_the_staging_catalog_variable(rendered, tmp_path):
+    """Without CI/CD only dev is declared; the local staging run must still train where promotion reads."""
+    project = Path(shutil.copytree(rendered(by_id("project-gcp-nofs-models")).project, tmp_path / "project"))
+    bundle_file = project / "databricks.yml"
+    assert "  staging:\n" not in bundle_file.read_text()
+    edited = bundle_file.read_text().replace("    default: staging\n", "    default: ml_staging\n")
+    assert edited != bundle_file.read_text()
+    bundle_file.write_text(edited)
+    bundle_jobs = load_bundle_jobs(project, "undeclared_staging")
+    staging = bundle_jobs.load_bundle_target(project, "staging", tmp_path / "staging")
+    prod = bundle_jobs.load_bundle_target(project, "prod", tmp_path / "prod")
+    trained = staging.task_parameters("model_training_job", "Train")["model_name"]
+    assert trained.startswith("ml_staging.")
+    assert prod.task_parameters("model_promotion_job", "PromoteModel")["source_model_name"] == trained
+    assert prod.task_parameters("model_promotion_job", "PromoteModel")["model_name"].startswith("prod.")
 
 
 @pytest.mark.slow

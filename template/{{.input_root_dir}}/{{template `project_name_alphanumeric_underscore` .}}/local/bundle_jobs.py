@@ -129,7 +129,8 @@ def load_bundle_target(
     """The bundle in `project_root` as deployed to `target`.
 
     A target that `databricks.yml` does not declare (a project generated without CI/CD has
-    only `dev`) uses the variables' defaults, and a catalog named after the target.
+    only `dev`) uses the variables' defaults, and as its catalog the default of the variable
+    `<target>_catalog_name` if there is one (`staging_catalog_name`), else the target's name.
     """
     root = Path(project_root)
     bundle = yaml.safe_load((root / "databricks.yml").read_text())
@@ -147,7 +148,7 @@ def load_bundle_target(
     if declared is not None:
         variables.update((declared or {}).get("variables", {}))
     if variables.get("catalog_name") is None:
-        variables["catalog_name"] = target
+        variables["catalog_name"] = variables.get(f"{target}_catalog_name") or target
     resources: dict[str, Any] = {}
     for document in documents:
         resources = _merge(resources, document.get("resources", {}))
