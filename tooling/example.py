@@ -64,6 +64,13 @@ def run_local_pipeline(
 def _next_steps(output: Path, project: Path, python: Path, passed: bool) -> str:
     rel = os.path.relpath(project)
     status = "passed" if passed else "FAILED (see the stage above)"
+    commands = [
+        (f"python -m {PIPELINE_MODULE}", "run the pipeline again, from a clean .local/"),
+        ("pytest", "the project's own unit tests"),
+        ("mlflow ui --backend-store-uri sqlite:///.local/mlflow.db", "browse the runs and registered models"),
+    ]
+    width = max(len(command) for command, _ in commands) + 2
+    lines = "\n".join(f"  {command.ljust(width)}# {what}" for command, what in commands)
     return f"""
 Rendered into {output}
   project:         {rel} (its README.md explains the layout, the jobs and how to deploy)
@@ -72,9 +79,7 @@ Rendered into {output}
 
 Next, in the project folder with the project venv active:
   cd {rel} && source {python.parent / "activate"}
-  python -m {PIPELINE_MODULE}                          # run the pipeline again, from a clean .local/
-  pytest                                               # the project's own unit tests
-  mlflow ui --backend-store-uri sqlite:///.local/mlflow.db   # browse the runs and registered models
+{lines}
 From this repository: ./scripts/test.sh runs the template's whole test suite."""
 
 
