@@ -19,7 +19,7 @@ from pathlib import Path
 
 from pyspark.sql import SparkSession
 
-from local.spark import local_spark_session
+from local.spark import local_spark_builder, local_spark_session
 
 TABLE_FORMATS = ("auto", "delta", "parquet")
 
@@ -53,20 +53,11 @@ def _output_to(log_file: Path) -> Iterator[None]:
 
 
 def _delta_session(warehouse_dir: Path) -> SparkSession:
-    """The settings of `local.spark.local_spark_session`, plus Delta Lake as the table format."""
+    """The settings of every local session (`local.spark`), plus Delta Lake as the table format."""
     from delta import configure_spark_with_delta_pip
 
-    os.environ["PYSPARK_PYTHON"] = sys.executable
-    os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
     builder = (
-        SparkSession.builder.master("local[2]")
-        .appName("local-mlops-pipeline")
-        .config("spark.sql.warehouse.dir", str(warehouse_dir.resolve()))
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.shuffle.partitions", "2")
-        .config("spark.default.parallelism", "2")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
+        local_spark_builder(warehouse_dir)
         .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
         .config(
             "spark.sql.catalog.spark_catalog",
