@@ -54,3 +54,10 @@ def test_pull_request_workflow_passes_actionlint_and_zizmor():
     zizmor = REPO_ROOT / ".venv" / "bin" / "zizmor"
     proc = subprocess.run([str(zizmor), "--offline", str(WORKFLOW)], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_repository_python_is_ruff_clean():
+    ruff = REPO_ROOT / ".venv" / "bin" / "ruff"
+    for args in (["check"], ["format", "--check"]):
+        proc = subprocess.run([str(ruff), *args, "tooling", "tests"], cwd=REPO_ROOT, capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
