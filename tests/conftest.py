@@ -14,11 +14,12 @@ for p in (str(REPO_ROOT), str(TESTS_DIR)):
     if p not in sys.path:
         sys.path.insert(0, p)
 
-from matrix import Combination  # noqa: E402
+from matrix import SUPERSET, Combination, by_id  # noqa: E402
 from rendering import RenderCache, Rendered  # noqa: E402
 
 from tooling.fake_workspace import FakeWorkspace  # noqa: E402
 from tooling.paths import TOOLS_BIN  # noqa: E402
+from tooling.project_env import ensure_project_env  # noqa: E402
 
 
 def pytest_sessionstart(session):
@@ -59,3 +60,11 @@ def rendered(render_cache):
         return result
 
     return _get
+
+
+@pytest.fixture(scope="session")
+def project_python(rendered) -> Path:
+    """The python of the cached generated-project venv (tooling/project_env.py), for the slow tier."""
+    env = ensure_project_env(rendered(by_id(SUPERSET)).project)
+    print(f"\nproject venv: {env.python} ({f'created in {env.seconds:.0f} s' if env.created else 'reused'})")
+    return env.python

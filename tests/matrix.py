@@ -234,3 +234,15 @@ CICD_COMBINATIONS = [c for c in COMBINATIONS if c.has_cicd]
 
 def by_id(combination_id: str) -> Combination:
     return next(c for c in COMBINATIONS if c.id == combination_id)
+
+
+# The slow tier: renders whose own test suites and local pipeline run (local Spark, local MLflow). Together they
+# cover the feature store yes/no, deploy_code/deploy_models and every cloud (clouds only change comments).
+# (combination, why it is in the set)
+REPRESENTATIVE = [
+    ("defaults", "the default answers: azure, no feature store, deploy_code"),
+    ("full-aws-gha-fs-models", "aws, feature store, deploy_models"),
+    ("project-gcp-nofs-models", "gcp, no feature store, deploy_models, Project_Only"),
+]
+# The render whose requirements build the generated-project venv: any feature-store render, the superset.
+SUPERSET = "project-aws-fs-models"

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 import yaml
+from cicd_expectations import azure_devops_variable, expected_auth_env, expected_test_prefix, script_commands
 from matrix import CICD_COMBINATIONS, alphanumeric_underscore
-from test_cicd_parity import script_commands
-from test_github_actions import expected_test_prefix
 
 from tooling.versions import pinned_cli_version
 
@@ -23,16 +22,6 @@ def all_steps(doc: dict) -> list[dict]:
     if "stages" in doc:
         return [s for stage in doc["stages"] for job in stage["jobs"] for s in job["steps"]]
     return [s for job in doc["jobs"] for s in job["steps"]]
-
-
-def expected_auth_env(cloud: str, prefix: str) -> dict[str, str]:
-    if cloud == "azure":
-        return {
-            "ARM_TENANT_ID": f"$({prefix}_AZURE_SP_TENANT_ID)",
-            "ARM_CLIENT_ID": f"$({prefix}_AZURE_SP_APPLICATION_ID)",
-            "ARM_CLIENT_SECRET": f"$({prefix}_AZURE_SP_CLIENT_SECRET)",
-        }
-    return {"DATABRICKS_TOKEN": f"$({prefix}_WORKSPACE_TOKEN)"}
 
 
 @pytest.mark.parametrize("combo", FULL, ids=lambda c: c.id)
@@ -101,7 +90,9 @@ def test_each_bundle_step_maps_the_credentials_of_its_target(combo, rendered):
                 continue
             ((_, target),) = commands
             seen.add(target)
-            assert step["env"] == expected_auth_env(combo["input_cloud"], prefixes[target]), step["displayName"]
+            assert step["env"] == expected_auth_env(combo["input_cloud"], prefixes[target], azure_devops_variable), (
+                step["displayName"]
+            )
             assert step["workingDirectory"] == alphanumeric_underscore(name)
     assert seen == {"test", "staging", "prod"}
 

@@ -14,8 +14,8 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from bundle_expectations import expected_catalogs, expected_hosts, has_feature_store, is_promoting
 from matrix import PROJECT_COMBINATIONS, Combination
-from test_resources import expected_catalogs, expected_hosts, has_feature_store, is_promoting
 
 from tooling.fake_workspace import CURRENT_USER
 from tooling.render import CliResult, run_cli

@@ -14,29 +14,14 @@ from pathlib import Path
 
 import pytest
 import yaml
+from cicd_expectations import script_commands
 from expected_cicd_files import platform_family
 from matrix import CICD_COMBINATIONS, Combination
 
 FULL = [c for c in CICD_COMBINATIONS if c.has_project]
 
-BUNDLE_COMMAND = re.compile(r"databricks bundle (validate|deploy|run (\S+))\b.*?-t (\S+)")
-PYTEST = re.compile(r"(^|\s)(python -m )?pytest(\s|$)")
-
 Chain = tuple[tuple[str, ...], ...]
 Flows = dict[tuple[str, str], frozenset]
-
-
-def script_commands(script: str) -> list[tuple[str, ...]]:
-    """The commands of a shell script that the model tracks, in order."""
-    found: list[tuple[str, ...]] = []
-    for line in script.splitlines():
-        bundle = BUNDLE_COMMAND.search(line)
-        if bundle:
-            verb = f"run {bundle.group(2)}" if bundle.group(2) else bundle.group(1)
-            found.append((verb, bundle.group(3)))
-        elif PYTEST.search(line):
-            found.append(("pytest",))
-    return found
 
 
 def chain_of(jobs: dict[str, list[tuple[str, ...]]], depends: dict[str, list[str]], job: str) -> Chain:

@@ -6,9 +6,9 @@ import re
 from pathlib import Path
 
 import pytest
+from cicd_expectations import expected_test_prefix
 from expected_cicd_files import cicd_files, platform_family
 from matrix import CICD_COMBINATIONS, alphanumeric_underscore
-from test_github_actions import expected_test_prefix
 
 PLATFORM_README = {
     "github": ".github/workflows/README.md",

@@ -17,18 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
-from matrix import Combination, by_id
-
-from tooling.project_env import ensure_project_env
-
-# (combination, why it is in the set)
-REPRESENTATIVE = [
-    ("defaults", "the default answers: azure, no feature store, deploy_code"),
-    ("full-aws-gha-fs-models", "aws, feature store, deploy_models"),
-    ("project-gcp-nofs-models", "gcp, no feature store, deploy_models, Project_Only"),
-]
-# Any feature-store render: its requirements are the superset.
-SUPERSET = "project-aws-fs-models"
+from matrix import REPRESENTATIVE, SUPERSET, Combination, by_id
 
 # The generated suites, by what they cover (tests per file).
 BASE_TESTS = {
@@ -84,13 +73,6 @@ def summary_counts(output: str) -> dict[str, int]:
     closing = [line for line in output.splitlines() if re.search(r"\d+ (passed|failed|error)", line)]
     assert closing, output[-3000:]
     return {word: int(n) for n, word in re.findall(r"(\d+) (\w+)", closing[-1])}
-
-
-@pytest.fixture(scope="session")
-def project_python(rendered) -> Path:
-    env = ensure_project_env(rendered(by_id(SUPERSET)).project)
-    print(f"\nproject venv: {env.python} ({f'created in {env.seconds:.0f} s' if env.created else 'reused'})")
-    return env.python
 
 
 def test_representative_renders_cover_every_variant():

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import urlparse
 
 import pytest
 import yaml
+from cicd_expectations import expected_auth_env, expected_test_prefix, github_secret, script_commands
 from expected_cicd_files import GITHUB
 from matrix import CICD_COMBINATIONS, alphanumeric_underscore
-from test_cicd_parity import script_commands
 
 from tooling.versions import ACTIONLINT_VERSION, pinned_cli_version
 
@@ -81,23 +80,6 @@ def test_secret_prefix_rule_of_the_test_target():
         )
         == "TEST"
     )
-
-
-def expected_test_prefix(values) -> str:
-    """Integration tests reuse the staging credentials unless the test workspace is another host."""
-    test = values["input_databricks_test_workspace_host"]
-    staging = values["input_databricks_staging_workspace_host"]
-    return "TEST" if test and urlparse(test).hostname != urlparse(staging).hostname else "STAGING"
-
-
-def expected_auth_env(cloud: str, prefix: str) -> dict[str, str]:
-    if cloud == "azure":
-        return {
-            "ARM_TENANT_ID": f"${{{{ secrets.{prefix}_AZURE_SP_TENANT_ID }}}}",
-            "ARM_CLIENT_ID": f"${{{{ secrets.{prefix}_AZURE_SP_APPLICATION_ID }}}}",
-            "ARM_CLIENT_SECRET": f"${{{{ secrets.{prefix}_AZURE_SP_CLIENT_SECRET }}}}",
-        }
-    return {"DATABRICKS_TOKEN": f"${{{{ secrets.{prefix}_WORKSPACE_TOKEN }}}}"}
 
 
 @pytest.mark.parametrize("combo", FULL, ids=lambda c: c.id)
@@ -194,7 +176,7 @@ def test_each_job_authenticates_to_its_target_with_the_cloud_credentials(combo, 
                 assert not any(k.startswith(("ARM_", "DATABRICKS_TOKEN")) for k in job.get("env", {})), key
                 continue
             (target,) = targets
-            assert job["env"] == expected_auth_env(cloud, prefixes[target]), f"{name}:{key}"
+            assert job["env"] == expected_auth_env(cloud, prefixes[target], github_secret), f"{name}:{key}"
 
 
 @pytest.mark.parametrize("combo", FULL, ids=lambda c: c.id)

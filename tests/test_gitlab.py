@@ -7,9 +7,8 @@ import subprocess
 
 import pytest
 import yaml
+from cicd_expectations import expected_test_prefix, script_commands
 from matrix import CICD_COMBINATIONS, alphanumeric_underscore
-from test_cicd_parity import script_commands
-from test_github_actions import expected_test_prefix
 
 from tooling.versions import pinned_cli_version
 

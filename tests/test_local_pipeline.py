@@ -24,8 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
-from matrix import PROJECT_COMBINATIONS, Combination, by_id
-from test_generated_project_tests import REPRESENTATIVE, project_python  # noqa: F401 (fixture)
+from matrix import PROJECT_COMBINATIONS, REPRESENTATIVE, Combination, by_id
 
 from tooling.example import pipeline_env, run_local_pipeline
 
@@ -222,7 +221,7 @@ def test_undeclared_staging_target_uses_the_staging_catalog_variable(rendered, t
 def test_local_pipeline_trains_validates_deploys_and_scores(
     combination_id,
     rendered,
-    project_python,  # noqa: F811 (the slow tier's fixture)
+    project_python,
     tmp_path,
 ):
     combo = by_id(combination_id)
@@ -298,7 +297,7 @@ def test_local_pipeline_trains_validates_deploys_and_scores(
 
 
 @pytest.mark.slow
-def test_local_pipeline_stops_and_fails_when_validation_fails(rendered, project_python, tmp_path):  # noqa: F811
+def test_local_pipeline_stops_and_fails_when_validation_fails(rendered, project_python, tmp_path):
     project = Path(shutil.copytree(rendered(by_id("defaults")).project, tmp_path / "project"))
     validation = project / "validation" / "validation.py"
     strict = validation.read_text().replace("threshold=10.0", "threshold=0.01")

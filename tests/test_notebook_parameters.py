@@ -9,8 +9,8 @@ import re
 from pathlib import Path
 
 import pytest
+from bundle_expectations import full_jobs
 from matrix import PROJECT_COMBINATIONS
-from test_resources import full_jobs
 
 TASK_VALUE_REF = re.compile(r"\{\{\s*tasks\.([\w-]+)\.values\.(\w+)\s*\}\}")
 
