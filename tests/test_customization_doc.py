@@ -40,8 +40,15 @@ def named_paths() -> list[str]:
 
 
 def made_by_our_scripts(path: str) -> bool:
-    """Git-ignored outputs of the README commands (.venv, .tools, example): named, but not committed."""
-    return subprocess.run(["git", "check-ignore", "-q", "--no-index", path], cwd=REPO_ROOT).returncode == 0
+    """Git-ignored outputs of the README commands (.venv, .tools, example): named, but not committed.
+
+    They may not exist yet (CI runs the suite without the example command first), and a directory-only
+    ignore rule such as `/example/` matches a missing path only when it is asked about as a folder.
+    """
+    return any(
+        subprocess.run(["git", "check-ignore", "-q", "--no-index", candidate], cwd=REPO_ROOT).returncode == 0
+        for candidate in (path, path + "/")
+    )
 
 
 def bash_blocks() -> list[str]:
