@@ -25,6 +25,15 @@ def register_bad_version(data, model_name) -> str:
     return fit_and_register(bad, model_name).model_version
 
 
+def validate_bad_version(client, data, model_name, run_mode):
+    """Register a bad version and validate it in `run_mode`; returns (version, outcome)."""
+    version = register_bad_version(data, model_name)
+    outcome = validate_model_version(
+        client, model_name, version, data, experiment_name=EXPERIMENT, run_mode=run_mode
+    )
+    return version, outcome
+
+
 def test_without_baseline_thresholds_are_absolute_limits_only():
     for threshold in validation_thresholds(with_baseline=False).values():
         assert threshold.threshold is not None
@@ -68,14 +77,8 @@ def test_bad_model_fails_enabled_validation_and_is_not_challenger(
 def test_dry_run_records_the_failure_but_still_sets_challenger(
     mlflow_client, model_name, validation_data
 ):
-    version = register_bad_version(validation_data, model_name)
-    outcome = validate_model_version(
-        mlflow_client,
-        model_name,
-        version,
-        validation_data,
-        experiment_name=EXPERIMENT,
-        run_mode="dry_run",
+    version, outcome = validate_bad_version(
+        mlflow_client, validation_data, model_name, "dry_run"
     )
     assert outcome.passed is False
     assert alias_version(mlflow_client, model_name, CHALLENGER) == version
@@ -86,14 +89,8 @@ def test_dry_run_records_the_failure_but_still_sets_challenger(
 def test_disabled_skips_evaluation_and_sets_challenger(
     mlflow_client, model_name, validation_data
 ):
-    version = register_bad_version(validation_data, model_name)
-    outcome = validate_model_version(
-        mlflow_client,
-        model_name,
-        version,
-        validation_data,
-        experiment_name=EXPERIMENT,
-        run_mode="disabled",
+    version, outcome = validate_bad_version(
+        mlflow_client, validation_data, model_name, "disabled"
     )
     assert outcome.passed is None and outcome.metrics == {}
     assert alias_version(mlflow_client, model_name, CHALLENGER) == version
