@@ -25,6 +25,18 @@ def jobs(doc: dict) -> dict[str, dict]:
     return {k: v for k, v in doc.items() if isinstance(v, dict) and ("script" in v or "trigger" in v)}
 
 
+def cd_trigger(name: str, target: str, branch: str, changes: list[str]) -> dict:
+    """The trigger job for a CD child pipeline: on a push that changes the project, or by hand, on `branch`."""
+    return {
+        "stage": "triggers",
+        "rules": [
+            {"if": f'$CI_PIPELINE_SOURCE == "push" && $CI_COMMIT_BRANCH == "{branch}"', "changes": changes},
+            {"if": f'$CI_PIPELINE_SOURCE == "web" && $CI_COMMIT_BRANCH == "{branch}"'},
+        ],
+        "trigger": {"include": f".gitlab/pipelines/{name}-bundle-cd-{target}.yml", "strategy": "depend"},
+    }
+
+
 @pytest.mark.parametrize("combo", FULL, ids=lambda c: c.id)
 def test_trigger_pipeline_uses_the_input_branches_and_project_folder(combo, rendered):
     name, folder = combo["input_project_name"], alphanumeric_underscore(combo["input_project_name"])
@@ -43,22 +55,8 @@ def test_trigger_pipeline_uses_the_input_branches_and_project_folder(combo, rend
             ],
             "trigger": {"include": f".gitlab/pipelines/{name}-bundle-ci.yml", "strategy": "depend"},
         },
-        f"{folder}-staging-cd": {
-            "stage": "triggers",
-            "rules": [
-                {"if": f'$CI_PIPELINE_SOURCE == "push" && $CI_COMMIT_BRANCH == "{default}"', "changes": changes},
-                {"if": f'$CI_PIPELINE_SOURCE == "web" && $CI_COMMIT_BRANCH == "{default}"'},
-            ],
-            "trigger": {"include": f".gitlab/pipelines/{name}-bundle-cd-staging.yml", "strategy": "depend"},
-        },
-        f"{folder}-prod-cd": {
-            "stage": "triggers",
-            "rules": [
-                {"if": f'$CI_PIPELINE_SOURCE == "push" && $CI_COMMIT_BRANCH == "{release}"', "changes": changes},
-                {"if": f'$CI_PIPELINE_SOURCE == "web" && $CI_COMMIT_BRANCH == "{release}"'},
-            ],
-            "trigger": {"include": f".gitlab/pipelines/{name}-bundle-cd-prod.yml", "strategy": "depend"},
-        },
+        f"{folder}-staging-cd": cd_trigger(name, "staging", default, changes),
+        f"{folder}-prod-cd": cd_trigger(name, "prod", release, changes),
     }
 
 
