@@ -31,29 +31,30 @@ EXCLUDED: dict[str, str] = {
 
 # Free-text variants, rotated across combinations.
 PROJECT_NAMES = ["my_mlops_project", "my-mlops-project", "Taxi-Fare_2"]
+# Accepted URL shapes: scheme and host, with or without a port and a trailing slash (targets keep scheme://host[:port]).
 STAGING_HOSTS = {
     "azure": [
         "https://adb-1111111111111111.11.azuredatabricks.net",
-        "https://adb-2222.2.azuredatabricks.net/?o=2222#workspace",
-        "https://adb-3333.3.azuredatabricks.net/some/path",
+        "https://adb-2222.2.azuredatabricks.net/",
+        "https://adb-3333.3.azuredatabricks.net:443",
     ],
     "aws": [
         "https://staging-ws.cloud.databricks.com",
-        "https://staging-ws.cloud.databricks.com/?o=1234",
-        "https://staging-ws.cloud.databricks.com/browse#folder",
+        "https://staging-ws.cloud.databricks.com/",
+        "https://staging-ws.cloud.databricks.com:8443/",
     ],
     "gcp": [
         "https://1234.5.gcp.databricks.com",
-        "https://1234.5.gcp.databricks.com/?o=1234#x",
-        "https://1234.5.gcp.databricks.com/path/",
+        "https://1234.5.gcp.databricks.com:443/",
+        "https://1234.5.gcp.databricks.com/",
     ],
 }
 PROD_HOSTS = {
-    "azure": ["https://adb-9999999999999999.19.azuredatabricks.net", "https://adb-8888.8.azuredatabricks.net#ws", ""],
-    "aws": ["https://prod-ws.cloud.databricks.com", "https://prod-ws.cloud.databricks.com/?o=42", ""],
-    "gcp": ["https://9876.5.gcp.databricks.com", "https://9876.5.gcp.databricks.com#home", ""],
+    "azure": ["https://adb-9999999999999999.19.azuredatabricks.net", "https://adb-8888.8.azuredatabricks.net/", ""],
+    "aws": ["https://prod-ws.cloud.databricks.com", "https://prod-ws.cloud.databricks.com:443", ""],
+    "gcp": ["https://9876.5.gcp.databricks.com", "https://9876.5.gcp.databricks.com/", ""],
 }
-TEST_HOSTS = ["", "https://ci-tests.example-workspace.net/?o=7", None]  # None: leave to the default
+TEST_HOSTS = ["", "https://ci-tests.example-workspace.net/", None]  # None: leave to the default
 BRANCHES = [("main", "release"), ("master", "production"), ("develop", "releases/stable")]
 READ_GROUPS = ["users", "ml-readers"]
 UC_READ_GROUPS = ["account users", "ml model consumers"]

@@ -79,6 +79,8 @@ def test_sub_template_inputs_are_defined_like_the_main_templates():
         for key in ("enum", "pattern"):
             assert prop.get(key) == main["properties"][name].get(key), (name, key)
         assert "default" not in prop, f"{name}: every value must come from the params files"
+    # A key of the params files that is not an input is refused, as in the main template.
+    assert sub["anyOf"] == [{"properties": {name: {} for name in sub["properties"]}, "additionalProperties": False}]
 
 
 def scheme_and_host(url: str) -> str:
@@ -246,3 +248,72 @@ def test_add_script_is_lint_clean():
         ).returncode
         == 0
     )
+
+
+def edit_params(repo: Path, name: str, text: str) -> None:
+    (repo / name).write_text(text)
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("input_release_branch", "x'||true||'"), ("input_docker_image", "img:$(touch pwned)"), ("input_root_dir", "/abs")],
+)
+def test_a_hostile_hand_edited_answer_is_refused_by_the_sub_template_with_the_main_schemas_message(
+    key, value, rendered, fake_workspace, cli_home, tmp_path
+):
+    cicd = by_id("cicd-gcp-gitlab")
+    repo, folder = repository_with_project(rendered, cicd, by_id("project-gcp-nofs-code"), tmp_path)
+    params = json.loads((repo / "cicd_params.json").read_text()) | {key: value}
+    edit_params(repo, "cicd_params.json", json.dumps(params))
+    before = files_under(repo)
+    result = add_project(repo, folder, fake_workspace, cli_home)
+    assert result.returncode != 0
+    message = json.loads(build_cicd_archive.TEMPLATE_SCHEMA.read_text())["properties"][key]
+    assert f"invalid value for {key}: {json.dumps(value)}. {message['pattern_match_failure_message']}" in result.stderr
+    assert files_under(repo) == before
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('{"input_cloud": "gcp", "input_cloud": "aws"}', "duplicate keys input_cloud"),
+        ('{"input_cloud": "gcp",}', "is not a valid answers file"),
+        ('["gcp"]', "must hold one JSON object whose values are strings"),
+        ('{"input_cloud": 1}', "must hold one JSON object whose values are strings"),
+    ],
+)
+def test_add_script_refuses_a_broken_params_file_with_a_message(text, expected, rendered, tmp_path):
+    repo, folder = repository_with_project(rendered, by_id("cicd-gcp-gitlab"), by_id("project-gcp-nofs-code"), tmp_path)
+    edit_params(repo, "cicd_params.json", text)
+    result = subprocess.run(
+        [sys.executable, "cicd/add_project_cicd.py", folder], cwd=repo, capture_output=True, text=True
+    )
+    assert result.returncode != 0
+    assert expected in result.stderr and "Traceback" not in result.stderr
+
+
+def test_add_script_refuses_an_unknown_key_and_lists_the_inputs(rendered, tmp_path):
+    repo, folder = repository_with_project(rendered, by_id("cicd-gcp-gitlab"), by_id("project-gcp-nofs-code"), tmp_path)
+    params = json.loads((repo / "cicd_params.json").read_text()) | {"input_relase_branch": "release"}
+    edit_params(repo, "cicd_params.json", json.dumps(params))
+    result = subprocess.run(
+        [sys.executable, "cicd/add_project_cicd.py", folder], cwd=repo, capture_output=True, text=True
+    )
+    assert result.returncode != 0
+    sub = json.loads((repo / "cicd/databricks_template_schema.json").read_text())
+    assert "Unknown keys input_relase_branch" in result.stderr
+    assert f"the inputs are: {', '.join(sub['properties'])}." in result.stderr
+
+
+def test_add_script_refuses_to_write_through_a_symlinked_folder(rendered, fake_workspace, cli_home, tmp_path):
+    """bundle init follows symbolic links when it writes; the script refuses before it runs."""
+    repo, folder = repository_with_project(rendered, by_id("cicd-aws-gha"), by_id("project-aws-nofs-code"), tmp_path)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    workflows = repo / ".github/workflows"
+    shutil.rmtree(workflows)
+    workflows.symlink_to(outside, target_is_directory=True)
+    result = add_project(repo, folder, fake_workspace, cli_home)
+    assert result.returncode != 0
+    assert f"{workflows} is a symbolic link" in result.stderr
+    assert list(outside.iterdir()) == []

@@ -66,7 +66,7 @@ def test_secret_prefix_rule_of_the_test_target():
         expected_test_prefix(
             {
                 "input_databricks_staging_workspace_host": "https://a.net",
-                "input_databricks_test_workspace_host": "https://a.net/?o=1",
+                "input_databricks_test_workspace_host": "https://a.net/",
             }
         )
         == "STAGING"

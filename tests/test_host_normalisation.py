@@ -1,4 +1,6 @@
-"""Workspace URLs: whatever the user pastes (workspace id query, fragment, path), targets get scheme://host."""
+"""Workspace URLs: every accepted shape (https://host, a port, a trailing slash) gives targets https://host[:port].
+
+URLs with a path, a ?o= query or a #fragment are refused (tests/test_bad_input.py)."""
 
 from __future__ import annotations
 
@@ -10,12 +12,12 @@ HOSTS = {
     "aws": ("dbc-staging-1a2b.cloud.databricks.com", "dbc-prod-3c4d.cloud.databricks.com"),
     "gcp": ("1234567890.1.gcp.databricks.com", "9876543210.2.gcp.databricks.com"),
 }
-# The four shapes a URL copied from a browser takes.
+# The accepted shapes, and what the targets get.
 SHAPES = {
-    "bare": "https://{host}",
-    "workspace_query": "https://{host}/?o=1234567890",
-    "fragment": "https://{host}#workspace/Users",
-    "path_query_fragment": "https://{host}/editor/notebooks/42?o=1234567890#command/7",
+    "bare": ("https://{host}", "https://{host}"),
+    "trailing_slash": ("https://{host}/", "https://{host}"),
+    "port": ("https://{host}:8443", "https://{host}:8443"),
+    "port_and_slash": ("https://{host}:443/", "https://{host}:443"),
 }
 PLACEHOLDERS = {
     "azure": ("https://adb-xxxx.xx.azuredatabricks.net", "https://adb-xxxx.xx.azuredatabricks.net"),
@@ -31,21 +33,21 @@ def target_hosts(project) -> dict[str, str | None]:
 
 @pytest.mark.parametrize("cloud", CLOUDS)
 @pytest.mark.parametrize("shape", SHAPES)
-def test_pasted_workspace_urls_are_reduced_to_scheme_and_host(cloud, shape, rendered):
+def test_workspace_urls_reach_the_targets_without_a_trailing_slash(cloud, shape, rendered):
     staging, prod = HOSTS[cloud]
     project = rendered(
         {
             "input_cloud": cloud,
-            "input_databricks_staging_workspace_host": SHAPES[shape].format(host=staging),
-            "input_databricks_prod_workspace_host": SHAPES[shape].format(host=prod),
+            "input_databricks_staging_workspace_host": SHAPES[shape][0].format(host=staging),
+            "input_databricks_prod_workspace_host": SHAPES[shape][0].format(host=prod),
         }
     )
     hosts = target_hosts(project)
     assert hosts == {
         "dev": None,
-        "staging": f"https://{staging}",
-        "prod": f"https://{prod}",
-        "test": f"https://{staging}",
+        "staging": SHAPES[shape][1].format(host=staging),
+        "prod": SHAPES[shape][1].format(host=prod),
+        "test": SHAPES[shape][1].format(host=staging),
     }
 
 
@@ -54,10 +56,10 @@ def test_separate_test_workspace_url_is_normalised_too(shape, rendered):
     project = rendered(
         {
             "input_cloud": "aws",
-            "input_databricks_test_workspace_host": SHAPES[shape].format(host="dbc-ci-5e6f.cloud.databricks.com"),
+            "input_databricks_test_workspace_host": SHAPES[shape][0].format(host="dbc-ci-5e6f.cloud.databricks.com"),
         }
     )
-    assert target_hosts(project)["test"] == "https://dbc-ci-5e6f.cloud.databricks.com"
+    assert target_hosts(project)["test"] == SHAPES[shape][1].format(host="dbc-ci-5e6f.cloud.databricks.com")
 
 
 @pytest.mark.parametrize("cloud", CLOUDS)

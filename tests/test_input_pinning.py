@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -16,7 +17,9 @@ from tooling.preview import tree_diff
 from tooling.render import render
 
 SCHEMA_TEXT = TEMPLATE_SCHEMA.read_text()
-ENUM_INPUTS = {n: p["enum"] for n, p in json.loads(SCHEMA_TEXT)["properties"].items() if "enum" in p}
+SCHEMA_PROPERTIES = json.loads(SCHEMA_TEXT)["properties"]
+SCHEMA_MESSAGES = {n: p["pattern_match_failure_message"] for n, p in SCHEMA_PROPERTIES.items() if "pattern" in p}
+ENUM_INPUTS = {n: p["enum"] for n, p in SCHEMA_PROPERTIES.items() if "enum" in p}
 
 
 def copy_template(folder):
@@ -79,7 +82,7 @@ def test_pinned_inputs_are_not_asked_and_other_values_are_refused(tmp_path, fake
     ("name", "value", "message"),
     [
         ("input_cloud", "oci", "must be one of"),
-        ("input_schema_name", "a-b", "The schema name must not be empty"),
+        ("input_schema_name", "a-b", re.escape(SCHEMA_MESSAGES["input_schema_name"])),
         ("input_nonexistent", "x", "unknown input"),
     ],
 )

@@ -82,8 +82,16 @@ def expected_prompts(setup: str, platform: str) -> list[str]:
     return [n for n in ordered if n not in skipped]
 
 
+# Inputs upstream had before mainline removed them: declared so that an old answers file naming them gets a clear
+# error instead of being silently ignored (upstream-reference A.1, A.3). Never asked, no order.
+RETIRED_INPUTS = {"input_include_models_in_unity_catalog", "input_include_mlflow_recipes"}
+
+
 def test_schema_has_exactly_upstreams_inputs_plus_ours_in_order():
-    assert set(PROPS) == set(UPSTREAM_INPUTS) | set(ADDED_INPUTS)
+    assert set(PROPS) == set(UPSTREAM_INPUTS) | set(ADDED_INPUTS) | RETIRED_INPUTS
+    for name in RETIRED_INPUTS:
+        assert PROPS[name]["x-retired"] is True and "order" not in PROPS[name], name
+        assert PROPS[name]["skip_prompt_if"] == {}, name
     for name, order in {**UPSTREAM_INPUTS, **ADDED_INPUTS}.items():
         assert PROPS[name]["order"] == order, name
         assert PROPS[name]["type"] == "string"

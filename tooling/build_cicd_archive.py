@@ -37,7 +37,7 @@ PER_PROJECT_PATTERNS = [
     ".gitlab/pipelines/{{.input_project_name}}-*",
 ]
 # Library files the packed templates use (the sub-template has no other library).
-LIBRARY_FILES = ["template_variables.tmpl", "bundle_targets.tmpl", "cicd.tmpl"]
+LIBRARY_FILES = ["template_variables.tmpl", "bundle_targets.tmpl", "cicd.tmpl", "input_rules.tmpl"]
 # Schema keys copied from the main template's definition of each input.
 COPIED_SCHEMA_KEYS = ["enum", "pattern", "pattern_match_failure_message"]
 
@@ -55,6 +55,8 @@ def sub_template_schema() -> bytes:
         for key in COPIED_SCHEMA_KEYS:
             if key in main["properties"][name]:
                 prop[key] = main["properties"][name][key]
+    # As in the main schema: an answer for an input the sub-template does not have (a typo) is refused.
+    schema["anyOf"] = [{"properties": {name: {} for name in schema["properties"]}, "additionalProperties": False}]
     return (json.dumps(schema, indent=2) + "\n").encode()
 
 

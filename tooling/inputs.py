@@ -46,7 +46,7 @@ def pin(schema: dict, name: str, value: str) -> None:
         raise InputError(f"{name} is already pinned to {prop['const']!r}; unpin it first")
     if "enum" in prop and value not in prop["enum"]:
         raise InputError(f"{name} must be one of {prop['enum']}, not {value!r}")
-    if "pattern" in prop and not re.search(prop["pattern"], value):
+    if "pattern" in prop and not re.fullmatch(prop["pattern"], value):
         raise InputError(f"{value!r} is not a valid {name}: {prop['pattern_match_failure_message']}")
     prop[PIN_KEY] = {"default": prop.get("default", _MISSING), "skip_prompt_if": prop.get("skip_prompt_if", _MISSING)}
     prop["default"] = value

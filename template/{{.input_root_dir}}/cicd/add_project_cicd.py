@@ -23,6 +23,13 @@ from pathlib import Path
 
 SUB_TEMPLATE = Path(__file__).resolve().parent
 FOLDER_NAME = re.compile(r"^[A-Za-z0-9_]+$")
+# Where the sub-template writes each platform's pipelines.
+PIPELINE_FOLDERS = {
+    "github_actions": [".github/workflows"],
+    "github_actions_for_github_enterprise_servers": [".github/workflows"],
+    "azure_devops": [".azure/devops-pipelines"],
+    "gitlab": [".gitlab/pipelines"],
+}
 
 
 def project_folder_name(project_name: str) -> str:
@@ -30,10 +37,40 @@ def project_folder_name(project_name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]", "", project_name).replace("-", "_")
 
 
+def _refuse_duplicate_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    keys = [key for key, _ in pairs]
+    duplicates = sorted({key for key in keys if keys.count(key) > 1})
+    if duplicates:
+        raise ValueError(f"duplicate keys {', '.join(duplicates)}")
+    return dict(pairs)
+
+
 def read_params(path: Path) -> dict[str, str]:
+    """The answers in a params file: one JSON object of strings, each key once."""
     if not path.is_file():
         raise SystemExit(f"{path} does not exist.")
-    return json.loads(path.read_text())
+    try:
+        params = json.loads(path.read_text(), object_pairs_hook=_refuse_duplicate_keys)
+    except ValueError as error:
+        raise SystemExit(f"{path} is not a valid answers file: {error}.") from None
+    if not isinstance(params, dict) or not all(isinstance(v, str) for v in params.values()):
+        raise SystemExit(f"{path} must hold one JSON object whose values are strings.")
+    return params
+
+
+def sub_template_inputs() -> list[str]:
+    schema = json.loads((SUB_TEMPLATE / "databricks_template_schema.json").read_text())
+    return list(schema["properties"])
+
+
+def refuse_symlinked_folders(root: Path, folders: list[str]) -> None:
+    """bundle init follows symbolic links when it writes; files must stay inside the repository."""
+    for folder in folders:
+        path = root
+        for part in Path(folder).parts:
+            path = path / part
+            if path.is_symlink():
+                raise SystemExit(f"{path} is a symbolic link: the project's CI/CD files must be written inside {root}.")
 
 
 def merged_answers(root: Path, folder: str) -> dict[str, str]:
@@ -56,7 +93,14 @@ def merged_answers(root: Path, folder: str) -> dict[str, str]:
             f"{folder} holds the project {project['input_project_name']!r}, whose folder would be "
             f"{project_folder_name(project['input_project_name'])!r}: keep the folder name bundle init chose."
         )
-    return {**repo, **project}
+    answers = {**repo, **project}
+    unknown = sorted(set(answers) - set(sub_template_inputs()))
+    if unknown:
+        raise SystemExit(
+            f"Unknown keys {', '.join(unknown)} in cicd_params.json or {project_params}; "
+            f"the inputs are: {', '.join(sub_template_inputs())}."
+        )
+    return answers
 
 
 def main(argv: list[str]) -> int:
@@ -65,6 +109,8 @@ def main(argv: list[str]) -> int:
         return 2
     root = Path.cwd()
     answers = merged_answers(root, argv[0])
+    pipelines = PIPELINE_FOLDERS.get(answers.get("input_cicd_platform", ""), [])
+    refuse_symlinked_folders(root, [f"{argv[0]}/resources", *pipelines])
     with tempfile.TemporaryDirectory(prefix="add-project-cicd-") as scratch:
         config = Path(scratch) / "answers.json"
         config.write_text(json.dumps(answers, indent=2))
