@@ -7,6 +7,7 @@ failure.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -14,6 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
+from cicd_expectations import SHELLCHECK, gitlab_job_scripts
 from expected_cicd_files import platform_family
 from matrix import CICD_COMBINATIONS
 
@@ -54,10 +56,17 @@ def pipeline_files(rendered, family: str) -> list[Path]:
     return files
 
 
-def run(tool: str, command: list, files: list[Path], cwd: Path | None = None) -> subprocess.CompletedProcess:
+def run(
+    tool: str, command: list, files: list[Path], cwd: Path | None = None, env: dict | None = None
+) -> subprocess.CompletedProcess:
     started = time.monotonic()
     result = subprocess.run(
-        [str(c) for c in command] + [str(f) for f in files], capture_output=True, text=True, cwd=cwd, timeout=600
+        [str(c) for c in command] + [str(f) for f in files],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        timeout=600,
     )
     print(f"{tool}: checked {len(files)} files in {time.monotonic() - started:.1f} s")
     return result
@@ -66,7 +75,22 @@ def run(tool: str, command: list, files: list[Path], cwd: Path | None = None) ->
 def test_actionlint_accepts_every_github_workflow(rendered):
     files = pipeline_files(rendered, "github")
     assert len(files) >= 100
-    result = run("actionlint", [ACTIONLINT, "-no-color"], files)
+    # With shellcheck on PATH, actionlint also checks every `run:` script with it.
+    env = {**os.environ, "PATH": f"{SHELLCHECK.parent}:{os.environ.get('PATH', '/usr/bin:/bin')}"}
+    result = run("actionlint", [ACTIONLINT, "-no-color"], files, env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_shellcheck_accepts_every_generated_shell_script(rendered, tmp_path):
+    """The GitLab image script, and each GitLab job's script lines as the runner's shell gets them."""
+    scripts = [
+        rendered(c).root / ".gitlab/docker/push_image_to_gitlab.sh"
+        for c in CICD_COMBINATIONS
+        if c["input_cicd_platform"] == "gitlab"
+    ]
+    scripts += gitlab_job_scripts(pipeline_files(rendered, "gitlab"), tmp_path)
+    assert len(scripts) >= 30
+    result = run("shellcheck", [SHELLCHECK], scripts)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -132,5 +156,5 @@ def test_the_validators_reject_broken_pipelines(a_full_render, tmp_path):
 
 
 def test_the_validators_are_installed():
-    for tool in (ACTIONLINT, CHECK_JSONSCHEMA, ZIZMOR):
+    for tool in (ACTIONLINT, CHECK_JSONSCHEMA, ZIZMOR, SHELLCHECK):
         assert tool.exists() or shutil.which(tool.name), tool

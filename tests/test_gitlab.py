@@ -7,7 +7,12 @@ import subprocess
 
 import pytest
 import yaml
-from cicd_expectations import expected_test_prefix, script_commands
+from cicd_expectations import (
+    docker_calls_of_push_script,
+    expected_docker_calls,
+    expected_test_prefix,
+    script_commands,
+)
 from matrix import CICD_COMBINATIONS, alphanumeric_underscore
 
 from tooling.versions import pinned_cli_version
@@ -81,11 +86,17 @@ def test_ci_image_pins_its_base_python_java_and_cli(combo, rendered):
 
 
 @pytest.mark.parametrize("combo", GITLAB, ids=lambda c: c.id)
-def test_push_script_is_executable_valid_bash_and_pushes_the_answered_image(combo, rendered):
+def test_push_script_is_executable_valid_bash_and_pushes_the_answered_image(combo, rendered, tmp_path):
     script = rendered(combo).root / ".gitlab/docker/push_image_to_gitlab.sh"
     assert os.access(script, os.X_OK)
     assert subprocess.run(["bash", "-n", str(script)], capture_output=True).returncode == 0
-    assert f'image="${{1:-{combo["input_docker_image"]}}}"' in script.read_text()
+    image = combo["input_docker_image"]
+    returncode, calls = docker_calls_of_push_script(script, tmp_path / "default")
+    assert calls == expected_docker_calls(image)
+    assert (returncode == 0) == ("@" not in image)
+    # Another name given as the first argument replaces the answer.
+    returncode, calls = docker_calls_of_push_script(script, tmp_path / "other", "registry.example.com/x/y:2")
+    assert (returncode, calls) == (0, expected_docker_calls("registry.example.com/x/y:2"))
 
 
 @pytest.mark.parametrize("combo", FULL, ids=lambda c: c.id)
@@ -106,7 +117,11 @@ def test_jobs_authenticate_with_oauth_secrets_of_their_target(combo, rendered):
                 "DATABRICKS_CLIENT_ID": f"${prefix}_SP_CLIENT_ID",
                 "DATABRICKS_CLIENT_SECRET": f"${prefix}_SP_CLIENT_SECRET",
             }, key
-            assert job["script"][0] == f"cd {alphanumeric_underscore(combo['input_project_name'])}"
+            assert job["script"][0] == 'cd "$PROJECT_FOLDER"'
+        # Scripts read the project folder from a variable of the pipeline, never from text spliced into them.
+        assert pipeline(rendered, combo, suffix)["variables"] == {
+            "PROJECT_FOLDER": alphanumeric_underscore(combo["input_project_name"])
+        }
     assert seen == {"test", "staging", "prod"}
 
 

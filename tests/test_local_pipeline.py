@@ -204,7 +204,7 @@ def test_undeclared_staging_target_uses_the_staging_catalog_variable(rendered, t
     project = Path(shutil.copytree(rendered(by_id("project-gcp-nofs-models")).project, tmp_path / "project"))
     bundle_file = project / "databricks.yml"
     assert "  staging:\n" not in bundle_file.read_text()
-    edited = bundle_file.read_text().replace("    default: staging\n", "    default: ml_staging\n")
+    edited = bundle_file.read_text().replace('    default: "staging"\n', '    default: "ml_staging"\n')
     assert edited != bundle_file.read_text()
     bundle_file.write_text(edited)
     bundle_jobs = load_bundle_jobs(project, "undeclared_staging")

@@ -37,7 +37,7 @@ PER_PROJECT_PATTERNS = [
     ".gitlab/pipelines/{{.input_project_name}}-*",
 ]
 # Library files the packed templates use (the sub-template has no other library).
-LIBRARY_FILES = ["template_variables.tmpl", "bundle_targets.tmpl", "cicd.tmpl", "input_rules.tmpl"]
+LIBRARY_FILES = ["template_variables.tmpl", "bundle_targets.tmpl", "cicd.tmpl", "quoting.tmpl", "input_rules.tmpl"]
 # Schema keys copied from the main template's definition of each input.
 COPIED_SCHEMA_KEYS = ["enum", "pattern", "pattern_match_failure_message"]
 
