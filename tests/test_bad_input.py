@@ -43,42 +43,42 @@ def test_every_pattern_and_enum_has_bad_values():
 
 
 @pytest.mark.parametrize(("name", "value"), CASES, ids=[f"{n}={v!r}" for n, v in CASES])
-def test_bad_value_fails_with_our_message_and_writes_nothing(name, value, tmp_path, fake_workspace, cli_home):
+def test_bad_value_fails_with_our_message_and_writes_nothing(name, value, tmp_path, simulator, cli_home):
     out = tmp_path / "out"
     out.mkdir()
-    result = render({name: value}, out, workspace=fake_workspace, home=cli_home)
+    result = render({name: value}, out, workspace=simulator, home=cli_home)
     assert result.returncode != 0
     assert expected_message(name, value) in result.stderr
     assert list(out.iterdir()) == []
 
 
-def test_bad_default_is_reported_for_the_input_it_breaks(tmp_path, fake_workspace, cli_home):
+def test_bad_default_is_reported_for_the_input_it_breaks(tmp_path, simulator, cli_home):
     """A project name without letters or digits leaves the default schema name (and so the default inference
     table) invalid: the CLI stops with the message of an input derived from it (it reports one, in no fixed order)."""
     out = tmp_path / "out"
-    result = render({"input_project_name": "@@@"}, out, workspace=fake_workspace, home=cli_home)
+    result = render({"input_project_name": "@@@"}, out, workspace=simulator, home=cli_home)
     assert result.returncode != 0
     derived = [SCHEMA[n]["pattern_match_failure_message"] for n in ("input_schema_name", "input_inference_table_name")]
     assert any(message in result.stderr for message in derived)
     assert not out.exists()
 
 
-def test_project_name_without_usable_characters_is_refused_by_the_layout(tmp_path, fake_workspace, cli_home):
+def test_project_name_without_usable_characters_is_refused_by_the_layout(tmp_path, simulator, cli_home):
     out = tmp_path / "out"
     answers = {"input_project_name": "@@@", "input_schema_name": "s", "input_inference_table_name": "c.s.t"}
-    result = render(answers, out, workspace=fake_workspace, home=cli_home)
+    result = render(answers, out, workspace=simulator, home=cli_home)
     assert result.returncode != 0
     assert 'The project name "@@@" must contain at least one letter, digit, underscore or hyphen.' in result.stderr
     assert not out.exists()
 
 
-def test_rendering_into_existing_output_fails_and_leaves_files_untouched(tmp_path, fake_workspace, cli_home, rendered):
+def test_rendering_into_existing_output_fails_and_leaves_files_untouched(tmp_path, simulator, cli_home, rendered):
     out = tmp_path / "out"
     shutil.copytree(rendered({}).output, out)  # a writable copy of the cached default render
     files = sorted(p for p in out.rglob("*") if p.is_file())
     for p in files:
         p.write_text(f"edited by the user: {p.name}\n")
-    second = render({"input_cloud": "aws"}, out, workspace=fake_workspace, home=cli_home)
+    second = render({"input_cloud": "aws"}, out, workspace=simulator, home=cli_home)
     assert second.returncode != 0
     assert "one or more files already exist" in second.stderr
     assert sorted(p for p in out.rglob("*") if p.is_file()) == files
