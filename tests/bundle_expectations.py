@@ -7,6 +7,7 @@ Shared by the tests of the bundle as written (test_resources.py), as the CLI res
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from urllib.parse import urlparse
 
 from matrix import Combination, resolve
@@ -105,10 +106,10 @@ README_SCOPES = {"all": {"dev", "staging", "prod", "test"}, "all but `prod`": {"
 README_SCOPES["`prod` only"] = {"prod"}
 
 
-def readme_jobs(project) -> dict[str, set[str]]:
-    """The jobs resources/README.md promises, each with the targets its table row names ("all", "all but
-    `prod`", "`prod` only"), read from the rendered README."""
-    text = (project.project / "resources" / "README.md").read_text()
+def readme_jobs(project_dir: Path) -> dict[str, set[str]]:
+    """The jobs a project's resources/README.md promises, each with the targets its table row names ("all",
+    "all but `prod`", "`prod` only")."""
+    text = (project_dir / "resources" / "README.md").read_text()
     rows = [m for line in text.splitlines() if (m := README_JOB_ROW.match(line))]
     return {m.group(1): README_SCOPES[m.group(3).strip()] for m in rows}
 

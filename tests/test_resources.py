@@ -381,7 +381,7 @@ def test_readmes_list_exactly_the_generated_targets_and_jobs(combo, rendered):
     readme = project.text(f"{rel}/README.md")
     targets = set(bundle_files(project)["databricks.yml"]["targets"])
     assert readme_rows(readme, re.compile(r"\| `(\w+)`( \(default\))? \|")) == targets
-    promised = readme_jobs(project)
+    promised = readme_jobs(project.project)
     assert set(promised) == set(job_declarations(project))
     for key, where in job_declarations(project).items():
         # A job in every target is declared once, under the top-level `resources:`.
