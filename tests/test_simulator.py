@@ -49,19 +49,24 @@ def test_only_loopback_addresses_are_served():
     assert "only a loopback IP address is allowed" in proc.stderr
 
 
-def test_it_removes_its_temporary_directory_on_stdin_eof_and_on_sigterm():
+def test_it_removes_its_temporary_directory_on_stdin_eof_and_on_sigterm(tmp_path):
     with Simulator() as sim:
         folder = sim.ca_file.parent
         assert sim.ca_file.read_text().startswith("-----BEGIN CERTIFICATE-----")
     assert not folder.exists()
 
-    proc = subprocess.Popen([str(binary_path())], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env={"PATH": ""})
+    # Everything it writes is in one folder under TMPDIR, gone after SIGTERM; nothing goes to HOME.
+    temp, home = tmp_path / "tmp", tmp_path / "home"
+    temp.mkdir(), home.mkdir()
+    env = {"PATH": "", "TMPDIR": str(temp), "HOME": str(home)}
+    proc = subprocess.Popen([str(binary_path())], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
     announced = json.loads(proc.stdout.readline())
+    assert Path(announced["ca_file"]).parent.parent == temp
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=15) == 0
     proc.stdin.close()
     proc.stdout.close()
-    assert not Path(announced["ca_file"]).parent.exists()
+    assert list(temp.iterdir()) == [] and list(home.iterdir()) == []
 
 
 def test_unimplemented_calls_are_answered_501_and_recorded_as_errors(simulator):
@@ -90,8 +95,11 @@ def test_https_to_any_host_is_served_through_the_proxy_with_the_simulators_ca(si
     request = urllib.request.Request("https://adb-42.4.azuredatabricks.net/api/2.0/preview/scim/v2/Me")
     request.add_header("Authorization", f"Bearer {token}")
     with opener.open(request, timeout=30) as response:
-        assert json.loads(response.read())["userName"] == "tester@databricks.com"
-    assert simulator.requests(token)[-1].host == "adb-42.4.azuredatabricks.net"
+        assert json.loads(response.read())["userName"] == simulator.user_name(token)
+    assert [r.host for r in simulator.requests(token)][-2:] == [
+        "adb-42.4.azuredatabricks.net",
+        urlparse(simulator.url).netloc,
+    ]
 
 
 def test_ci_credentials_choose_identity_and_workspace_by_client_id(simulator, tmp_path):

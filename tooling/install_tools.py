@@ -144,6 +144,8 @@ def build(tool: GoTool, dest: Path) -> None:
         _run([go, "mod", "edit", f"-require={tool.module}@{tool.version}"], work, env)
         for name, content in tool.sources:
             (work / name).write_bytes(content)
+        if tool.sources:
+            _run([go, "vet", "."], work, env)  # our own Go code: vetted on every build
         dest.parent.mkdir(parents=True, exist_ok=True)
         partial = dest.with_suffix(".partial")
         cmd = [go, "build", "-trimpath", "-o", str(partial)]

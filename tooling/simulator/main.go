@@ -23,6 +23,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -40,6 +41,7 @@ import (
 	"math/big"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"path"
@@ -97,6 +99,8 @@ func printVersion() {
 }
 
 func run(listen string) error {
+	signals := make(chan os.Signal, 1)
+	signal.Notify(signals, syscall.SIGTERM, syscall.SIGINT)
 	host, _, err := net.SplitHostPort(listen)
 	if err != nil {
 		return fmt.Errorf("--listen %q: %w", listen, err)
@@ -144,11 +148,11 @@ func run(listen string) error {
 		}
 	}()
 
-	url := "http://" + listener.Addr().String()
-	announce, _ := json.Marshal(map[string]any{"url": url, "ca_file": ca.file, "pid": os.Getpid()})
+	address := "http://" + listener.Addr().String()
+	announce, _ := json.Marshal(map[string]any{"url": address, "ca_file": ca.file, "pid": os.Getpid()})
 	fmt.Println(string(announce))
 
-	waitForShutdown()
+	waitForShutdown(signals)
 	front.closeTunnels()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -170,14 +174,12 @@ func newSimulator(t *recorder) (sim *testserver.Server, err error) {
 }
 
 // waitForShutdown returns when stdin reaches EOF (the parent closed it or died) or on SIGTERM/SIGINT.
-func waitForShutdown() {
-	done := make(chan struct{}, 2)
+func waitForShutdown(signals <-chan os.Signal) {
+	done := make(chan struct{}, 1)
 	go func() {
 		io.Copy(io.Discard, os.Stdin)
 		done <- struct{}{}
 	}()
-	signals := make(chan os.Signal, 1)
-	signal.Notify(signals, syscall.SIGTERM, syscall.SIGINT)
 	select {
 	case <-done:
 	case <-signals:
@@ -465,9 +467,17 @@ func tokenResponse(w http.ResponseWriter, accessToken string) {
 // clientCredentialsToken answers a Databricks OAuth M2M token request (grant_type=client_credentials) with the
 // client id as the access token. Other grants (U2M, token exchange) are left to the simulator: returns false.
 func clientCredentialsToken(w http.ResponseWriter, r *http.Request) bool {
-	if err := r.ParseForm(); err != nil || r.PostForm.Get("grant_type") != "client_credentials" {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
 		return false
 	}
+	// Parse a copy: the simulator reads the original body if the request is not ours.
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	form, err := url.ParseQuery(string(body))
+	if err != nil || form.Get("grant_type") != "client_credentials" {
+		return false
+	}
+	r.PostForm = form
 	id := clientID(r)
 	if id == "" {
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_client"})
