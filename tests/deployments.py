@@ -1,13 +1,15 @@
 """Running `databricks bundle ...` for one target of a project copy against the workspace simulator, and reading
 back what the deployment left in the simulated workspace.
 
-Shared by the deploy tier (test_deploy_on_simulator.py) and the CI/CD pipeline tier (test_pipelines_on_simulator.py)."""
+Shared by the deploy tier (test_deploy_on_simulator.py) and the slow tier's test of the generated modules' own
+workspace calls (test_generated_sdk_calls_on_simulator.py)."""
 
 from __future__ import annotations
 
 import json
 import re
 import shutil
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,9 +34,10 @@ class Deployment:
     source: Path
     scratch: Path
     target: str
-    seconds: dict[str, float] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)  # per command, summed (runs of jobs run in threads)
 
     def __post_init__(self):
+        self._lock = threading.Lock()
         self.workdir = self.scratch / self.target / "project"
         self.home = self.scratch / self.target / "home"
         if not self.workdir.exists():
@@ -45,7 +48,9 @@ class Deployment:
         result = run_cli(
             [*args, "-t", self.target], workspace=self.simulator, home=self.home, cwd=self.workdir, token=self.token
         )
-        self.seconds[" ".join(args[:2])] = self.seconds.get(" ".join(args[:2]), 0) + time.monotonic() - started
+        command = " ".join(args[:2])
+        with self._lock:
+            self.seconds[command] = self.seconds.get(command, 0) + time.monotonic() - started
         return result
 
     def ok(self, *args: str) -> CliResult:
