@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Render the default example project into ./example with the pinned Databricks CLI (built on first use),
 # then run the generated project's local pipeline (train, validate, deploy, score, monitor) in its cached
-# virtualenv. Uses the same .venv as scripts/test.sh. Extra arguments go to `python -m tooling.example`
+# virtualenv. Uses the same .venv as scripts/test.sh; the pinned CLI renders against the workspace simulator
+# (both built into .tools/bin on first use). Extra arguments go to `python -m tooling.example`
 # (e.g. --answers my-answers.json, or --render-only).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,5 +16,5 @@ if ! { python3 -m venv .venv &&
   cat "$install_log" >&2
   exit 1
 fi
-.venv/bin/python -m tooling.install_tools cli >/dev/null
+.venv/bin/python -m tooling.install_tools cli simulator >/dev/null
 .venv/bin/python -m tooling.example "$@"

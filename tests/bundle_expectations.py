@@ -1,10 +1,13 @@
 """Reading a rendered bundle's YAML, and the values the project contract expects in it, per combination.
 
 Shared by the tests of the bundle as written (test_resources.py), as the CLI resolves it
-(test_bundle_validate.py) and of the notebooks' parameters (test_notebook_parameters.py)."""
+(test_bundle_validate.py), as it is deployed (test_deploy_on_simulator.py) and of the notebooks' parameters
+(test_notebook_parameters.py)."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from urllib.parse import urlparse
 
 from matrix import Combination, resolve
@@ -90,3 +93,125 @@ def expected_catalogs(c: Combination) -> dict[str, str]:
             "test": c["input_test_catalog_name"],
         }
     return catalogs
+
+
+def targets_of(c: Combination) -> list[str]:
+    """The targets a project's bundle defines: all four with CI/CD, only dev for a project on its own."""
+    return ["dev", "staging", "prod", "test"] if c.setup == "CICD_and_Project" else ["dev"]
+
+
+# --- the resources/README.md promise ----------------------------------------------------------------------------
+README_JOB_ROW = re.compile(r"^\| `(\w+_job)` \| `([\w-]+\.yml)` \|.*\| ([^|]+) \|$")
+README_SCOPES = {"all": {"dev", "staging", "prod", "test"}, "all but `prod`": {"dev", "staging", "test"}}
+README_SCOPES["`prod` only"] = {"prod"}
+
+
+def readme_jobs(project_dir: Path) -> dict[str, set[str]]:
+    """The jobs a project's resources/README.md promises, each with the targets its table row names ("all",
+    "all but `prod`", "`prod` only")."""
+    text = (project_dir / "resources" / "README.md").read_text()
+    rows = [m for line in text.splitlines() if (m := README_JOB_ROW.match(line))]
+    return {m.group(1): README_SCOPES[m.group(3).strip()] for m in rows}
+
+
+# --- the bundle as the CLI resolves it (validate, summary) ---------------------------------------------------------
+def short_name(user_name: str) -> str:
+    """The CLI's short name of a user (libs/iamutil GetShortUserName): the e-mail's local part, normalised. The
+    simulator's test user (tester@databricks.com) needs no normalising; anything else is refused here."""
+    local = user_name.split("@", 1)[0]
+    assert re.fullmatch(r"[a-z0-9]+", local), f"work out the CLI's normalised short name of {user_name}"
+    return local
+
+
+def expected_jobs(c: Combination, target: str) -> set[str]:
+    jobs = {"batch_inference_job", "retraining_job"}
+    if has_feature_store(c):
+        jobs.add("write_feature_table_job")
+    if is_promoting(c) and target == "prod":
+        jobs.add("model_promotion_job")
+    else:
+        jobs.add("model_training_job")
+    return jobs
+
+
+def root_path(c: Combination, target: str, user: str) -> str:
+    return f"/Workspace/Users/{user}/.bundle/{c['input_project_name']}/{target}"
+
+
+def check_target(c: Combination, target: str, config: dict, user: str) -> None:
+    """Assert the resolved configuration of one target (`bundle validate -o json` or `bundle summary -o json`),
+    deployed by `user` (its SCIM userName)."""
+    name, schema = c["input_project_name"], c["input_schema_name"]
+    catalog = expected_catalogs(c)[target]
+    dev = target == "dev"
+    root = root_path(c, target, user)
+    dev_prefix = f"[dev {short_name(user)}] " if dev else ""
+
+    assert config["bundle"]["target"] == target
+    assert config["bundle"].get("mode") == {"dev": "development", "prod": "production"}.get(target)
+    host = expected_hosts(c)[target]
+    assert config["workspace"].get("host") == host
+    assert config["workspace"]["root_path"] == root
+    assert config["workspace"]["current_user"]["userName"] == user
+
+    variables = {k: v["value"] for k, v in config["variables"].items()}
+    assert variables["catalog_name"] == catalog
+    assert variables["schema_name"] == schema
+    inference_table = f"{catalog}.{c['input_inference_table_name'].split('.', 1)[1]}"
+    assert variables["inference_table_name"] == inference_table
+
+    resources = config["resources"]
+    model = resources["registered_models"]["model"]
+    assert model["catalog_name"] == catalog and model["schema_name"] == schema
+    assert model["name"] == (f"dev_{short_name(user)}_" if dev else "") + f"{name}-model"
+    assert model["grants"] == [{"principal": c["input_unity_catalog_read_user_group"], "privileges": ["EXECUTE"]}]
+    experiment = resources["experiments"]["experiment"]
+    assert experiment["name"] == f"/Users/{user}/{dev_prefix}{target}-{name}-experiment"
+    assert [p for p in experiment["permissions"] if "group_name" in p] == [
+        {"level": "CAN_READ", "group_name": c["input_read_user_group"]}
+    ]
+
+    jobs = resources["jobs"]
+    assert set(jobs) == expected_jobs(c, target)
+    for key, job in jobs.items():
+        assert job["name"].startswith(f"{dev_prefix}{target}-{name}-"), job["name"]
+        assert [p for p in job["permissions"] if "group_name" in p] == [
+            {"level": "CAN_VIEW", "group_name": c["input_read_user_group"]}
+        ], key
+        assert job["environments"] == [
+            {
+                "environment_key": "default",
+                "spec": {"environment_version": "5", "dependencies": [f"-r {root}/files/requirements.txt"]},
+            }
+        ], key
+        for t in job["tasks"]:
+            if "notebook_task" in t:
+                assert t["notebook_task"]["notebook_path"].startswith(f"{root}/files/"), (key, t["task_key"])
+            if "run_job_task" in t:
+                referenced = t["run_job_task"]["job_id"].removeprefix("${resources.jobs.").removesuffix(".id}")
+                assert referenced in jobs, f"{key}.{t['task_key']} runs {referenced}, which {target} lacks"
+        if key == "model_promotion_job":
+            assert "schedule" not in job
+        else:
+            paused = "PAUSED" if target in ("dev", "test") else "UNPAUSED"
+            assert job["schedule"]["pause_status"] == paused, (key, job["schedule"])
+
+    deployed_model = f"{catalog}.{schema}.${{resources.registered_models.model.name}}"
+    assert params(jobs["batch_inference_job"], "BatchInference")["model_name"] == deployed_model
+    assert params(jobs["batch_inference_job"], "BatchInference")["output_table_name"] == inference_table
+    assert params(jobs["batch_inference_job"], "UpdateMonitor") == {
+        "table_name": inference_table,
+        "output_schema_name": f"{catalog}.{schema}",
+        "assets_dir": f"{root}/monitoring",
+    }
+    if "model_training_job" in jobs:
+        train = params(jobs["model_training_job"], "Train")
+        assert train["model_name"] == deployed_model and train["env"] == target
+        if has_feature_store(c):
+            assert train["pickup_features_table"] == f"{catalog}.{schema}.trip_pickup_features"
+    if "model_promotion_job" in jobs:
+        promote = params(jobs["model_promotion_job"], "PromoteModel")
+        assert promote == {
+            "source_model_name": f"{c['input_staging_catalog_name']}.{schema}.{name}-model",
+            "model_name": deployed_model,
+        }

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+import shlex
 import subprocess
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -90,3 +92,136 @@ def gitlab_job_scripts(pipelines: list[Path], folder: Path) -> list[Path]:
                 script.write_text("#!/usr/bin/env bash\nset -euo pipefail\n" + "\n".join(job["script"]) + "\n")
                 scripts.append(script)
     return scripts
+
+
+# --- the pipelines as they run: jobs in order, each step's folder, environment and databricks commands ---------
+SHELL_OPERATOR = re.compile(r"\s+(?:[0-9]*>|\|\|?|&&|;)")
+# How each platform spells a secret or pipeline variable in a step's environment.
+SECRET_REFERENCE = {
+    "github": re.compile(r"\$\{\{ secrets\.(\w+) \}\}"),
+    "azure_devops": re.compile(r"\$\((\w+)\)"),
+    "gitlab": re.compile(r"\$(\w+)"),
+}
+
+
+@dataclass(frozen=True)
+class PipelineStep:
+    folder: str  # where the step runs, relative to the repository root ("" for the root)
+    env: dict[str, str]  # as written in the pipeline, secret references included
+    commands: tuple[tuple[str, ...], ...]  # each `databricks ...` command of the step, as its argv
+
+
+@dataclass(frozen=True)
+class PipelineJob:
+    file: str  # relative to the repository root
+    name: str
+    steps: tuple[PipelineStep, ...]
+
+    @property
+    def commands(self) -> list[tuple[str, ...]]:
+        return [c for s in self.steps for c in s.commands]
+
+
+def databricks_argv(line: str) -> tuple[str, ...] | None:
+    """The argv of a shell line that runs `databricks`, up to the first redirection, pipe or list operator."""
+    line = line.strip()
+    if not line.startswith("databricks "):
+        return None
+    argv = tuple(shlex.split(SHELL_OPERATOR.split(line, maxsplit=1)[0]))
+    assert not any("$" in arg for arg in argv), f"a databricks command with a shell expansion: {line}"
+    return argv
+
+
+def _step(folder: str, env: dict, script: str) -> PipelineStep:
+    commands = tuple(argv for line in script.splitlines() if (argv := databricks_argv(line)))
+    # The tracked model of the same script names the same commands.
+    assert [_model_of(argv) for argv in commands] == [c for c in script_commands(script) if c != ("pytest",)], script
+    return PipelineStep(folder, {k: str(v) for k, v in (env or {}).items()}, commands)
+
+
+def _model_of(argv: tuple[str, ...]) -> tuple[str, ...]:
+    found = script_commands(" ".join(argv))
+    assert len(found) == 1, argv
+    return found[0]
+
+
+def _in_needs_order(jobs: dict[str, dict], needs_key: str) -> list[str]:
+    order: list[str] = []
+    while len(order) < len(jobs):
+        ready = [k for k, job in jobs.items() if k not in order and set(_as_list(job.get(needs_key))) <= set(order)]
+        assert ready, f"a cycle in {needs_key}"
+        order.append(ready[0])
+    return order
+
+
+def _as_list(value) -> list:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def github_jobs(root: Path, project_name: str) -> list[PipelineJob]:
+    found = []
+    for path in sorted((root / ".github/workflows").glob(f"{project_name}-*.yml")):
+        workflow = yaml.safe_load(path.read_text())
+        default_folder = ((workflow.get("defaults") or {}).get("run") or {}).get("working-directory", "")
+        for key in _in_needs_order(workflow["jobs"], "needs"):
+            job = workflow["jobs"][key]
+            folder = ((job.get("defaults") or {}).get("run") or {}).get("working-directory", default_folder)
+            env = {**(workflow.get("env") or {}), **(job.get("env") or {})}
+            steps = tuple(
+                _step(step.get("working-directory", folder), {**env, **(step.get("env") or {})}, step["run"])
+                for step in job["steps"]
+                if "run" in step
+            )
+            found.append(PipelineJob(path.relative_to(root).as_posix(), key, steps))
+    return found
+
+
+def azure_devops_jobs(root: Path, project_name: str) -> list[PipelineJob]:
+    found = []
+    for path in sorted((root / ".azure/devops-pipelines").glob(f"{project_name}-*.yml")):
+        doc = yaml.safe_load(path.read_text())
+        stages = {s["stage"]: s for s in doc["stages"]}
+        for name in _in_needs_order(stages, "dependsOn"):
+            for job in stages[name]["jobs"]:
+                steps = tuple(
+                    _step(step.get("workingDirectory", ""), step.get("env"), step["script"])
+                    for step in job["steps"]
+                    if "script" in step
+                )
+                found.append(PipelineJob(path.relative_to(root).as_posix(), f"{name}.{job['job']}", steps))
+    return found
+
+
+def gitlab_jobs(root: Path, project_name: str) -> list[PipelineJob]:
+    found = []
+    for path in sorted((root / ".gitlab/pipelines").glob(f"{project_name}-*.yml")):
+        doc = yaml.safe_load(path.read_text())
+        jobs = {k: v for k, v in doc.items() if isinstance(v, dict) and "script" in v}
+        stage_of = {k: doc["stages"].index(job["stage"]) for k, job in jobs.items()}
+        for key in sorted(_in_needs_order(jobs, "needs"), key=lambda k: stage_of[k]):
+            job = jobs[key]
+            env = {**(doc.get("variables") or {}), **(job.get("variables") or {})}
+            folder, steps = "", []
+            for line in job["script"]:
+                if line.startswith("cd "):
+                    (target,) = shlex.split(line.removeprefix("cd "))
+                    # The folder may be a pipeline variable (cd "$PROJECT_FOLDER"): expand it as the shell would.
+                    target = re.sub(r"\$\{?(\w+)\}?", lambda m, env=env: str(env[m.group(1)]), target)
+                    folder = str(Path(folder) / target)
+                else:
+                    steps.append(_step(folder, env, line))
+            found.append(PipelineJob(path.relative_to(root).as_posix(), key, tuple(steps)))
+    return found
+
+
+def pipeline_jobs(root: Path, platform: str, project_name: str) -> list[PipelineJob]:
+    """The jobs of a project's pipelines, in the order each pipeline runs them."""
+    if platform in ("github_actions", "github_actions_for_github_enterprise_servers"):
+        return github_jobs(root, project_name)
+    return {"azure_devops": azure_devops_jobs, "gitlab": gitlab_jobs}[platform](root, project_name)
+
+
+def secret_syntax(platform: str) -> re.Pattern:
+    return SECRET_REFERENCE["github" if platform.startswith("github_actions") else platform]

@@ -1,4 +1,4 @@
-"""Session fixtures: the fake workspace, the pinned CLI and the shared render cache."""
+"""Session fixtures: the workspace simulator, the pinned CLI and the shared render cache."""
 
 from __future__ import annotations
 
@@ -17,23 +17,26 @@ for p in (str(REPO_ROOT), str(TESTS_DIR)):
 from matrix import SUPERSET, Combination, by_id  # noqa: E402
 from rendering import RenderCache, Rendered  # noqa: E402
 
-from tooling.fake_workspace import FakeWorkspace  # noqa: E402
 from tooling.paths import TOOLS_BIN  # noqa: E402
 from tooling.project_env import ensure_project_env  # noqa: E402
+from tooling.simulator import Simulator  # noqa: E402
 
 
 def pytest_sessionstart(session):
-    if not (TOOLS_BIN / "databricks").exists():
-        raise pytest.UsageError(
-            f"{TOOLS_BIN / 'databricks'} is missing. Run the README's test command, or "
-            "`python -m tooling.install_tools` first."
-        )
+    for tool in ("databricks", "simulator"):
+        if not (TOOLS_BIN / tool).exists():
+            raise pytest.UsageError(
+                f"{TOOLS_BIN / tool} is missing. Run the README's test command, or "
+                "`python -m tooling.install_tools` first."
+            )
 
 
 @pytest.fixture(scope="session")
-def fake_workspace():
-    with FakeWorkspace() as ws:
-        yield ws
+def simulator():
+    """The CLI's workspace simulator, one process per test worker. Its default token (cli_env without `token`) is
+    shared by the session; a test that deploys or inspects a workspace takes a token of its own (new_token)."""
+    with Simulator() as sim:
+        yield sim
 
 
 @pytest.fixture(scope="session")
@@ -42,12 +45,12 @@ def cli_home(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def render_cache(tmp_path_factory, fake_workspace, cli_home) -> RenderCache:
+def render_cache(tmp_path_factory, simulator, cli_home) -> RenderCache:
     base = tmp_path_factory.getbasetemp()
     # Under xdist each worker's basetemp is <run folder>/popen-gwN: share the run folder between workers.
     # Without xdist basetemp is the run folder itself (its parent is shared by every run: never use that).
     shared = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "render-cache"
-    return RenderCache(shared, fake_workspace, cli_home)
+    return RenderCache(shared, simulator, cli_home)
 
 
 @pytest.fixture(scope="session")

@@ -247,3 +247,42 @@ REPRESENTATIVE = [
 ]
 # The render whose requirements build the generated-project venv: any feature-store render, the superset.
 SUPERSET = "project-aws-fs-models"
+
+
+def with_added_project(cicd: Combination, project: Combination) -> Combination:
+    """What a CI/CD-only repository becomes once `project` (a Project_Only render) is added to it with
+    cicd/add_project_cicd.py: the project's own answers, with the repository's CI/CD answers (hosts, catalogs,
+    branches, platform, root folder)."""
+    assert not cicd.has_project and project.setup == "Project_Only", (cicd.id, project.id)
+    answers = {**project.answers, **cicd.answers, "input_setup_cicd_and_project": "CICD_and_Project"}
+    return Combination(f"{cicd.id}+{project.id}", answers)
+
+
+# The deploy tier (tests/test_deploy_on_simulator.py): deployed to the Databricks CLI's workspace simulator, planned,
+# run and destroyed, for every target each defines. The representative renders above, plus a CI/CD-only repository
+# with a project added through its sub-template; together they cover feature store yes/no, both deployment
+# patterns, CICD_and_Project, Project_Only and CICD_Only.
+DEPLOYED = [combination for combination, _ in REPRESENTATIVE]
+# (CI/CD-only repository, Project_Only project added to it, why)
+DEPLOYED_ADDED = [
+    (
+        "cicd-gcp-gitlab",
+        "project-gcp-fs-code",
+        "the feature store with deploy_code, which no other deployed render has",
+    ),
+]
+# Deployed side by side into one workspace: the two project names differ only in "_" versus "-".
+SIDE_BY_SIDE = ("defaults", "full-aws-gha-fs-models")
+
+# The CI/CD tier (tests/test_pipelines_on_simulator.py): the `databricks` commands of the rendered pipelines, run in
+# pipeline order against the simulator with each step's credentials. Every platform, and on GitHub and Azure
+# DevOps both kinds of credentials (an Entra ID service principal on azure, a workspace token elsewhere); GitLab
+# always uses Databricks OAuth M2M. The azure renders' test workspace is an Azure host: Entra ID credentials can
+# only reach Azure workspaces.
+PIPELINE_RUNS = [
+    ("full-azure-gha-fs-models", "GitHub Actions, Entra ID; feature tables in the test run, promotion in prod"),
+    ("full-aws-ghes-nofs-code", "GitHub Enterprise Server, workspace tokens"),
+    ("full-azure-ado-nofs-models", "Azure DevOps, Entra ID; promotion in prod"),
+    ("full-gcp-ado-fs-code", "Azure DevOps, workspace tokens; feature tables in the test run"),
+    ("full-azure-gitlab-fs-code", "GitLab, OAuth M2M on an Azure workspace"),
+]

@@ -17,8 +17,8 @@ import yaml
 from filelock import FileLock
 from matrix import Combination, alphanumeric_underscore, resolve
 
-from tooling.fake_workspace import FakeWorkspace
 from tooling.render import CliResult, render
+from tooling.simulator import Simulator
 
 UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
@@ -62,7 +62,7 @@ def answers_key(answers: dict) -> str:
 
 
 class RenderCache:
-    def __init__(self, folder: Path, workspace: FakeWorkspace, home: Path):
+    def __init__(self, folder: Path, workspace: Simulator, home: Path):
         self.folder = folder
         self.workspace = workspace
         self.home = home

@@ -244,10 +244,10 @@ def test_bad_values_are_refused_by_pythons_re_too(name):
 
 
 @pytest.mark.parametrize(("name", "value"), CASES, ids=[f"{n}={v!r}" for n, v in CASES])
-def test_bad_value_fails_with_our_message_and_writes_nothing(name, value, tmp_path, fake_workspace, cli_home):
+def test_bad_value_fails_with_our_message_and_writes_nothing(name, value, tmp_path, simulator, cli_home):
     out = tmp_path / "out"
     out.mkdir()
-    result = render({name: value}, out, workspace=fake_workspace, home=cli_home)
+    result = render({name: value}, out, workspace=simulator, home=cli_home)
     assert result.returncode != 0
     assert expected_message(name, value) in result.stderr
     assert list(out.iterdir()) == []
@@ -255,12 +255,12 @@ def test_bad_value_fails_with_our_message_and_writes_nothing(name, value, tmp_pa
 
 @pytest.mark.parametrize(("name", "value"), LAYOUT_CASES, ids=[f"{n}={v!r}" for n, v in LAYOUT_CASES])
 def test_value_refused_by_a_layout_rule_fails_with_its_message_and_writes_nothing(
-    name, value, tmp_path, fake_workspace, cli_home
+    name, value, tmp_path, simulator, cli_home
 ):
     out = tmp_path / "out"
     # A project name whose default schema would be reserved is refused for the name itself: give a schema.
     answers = {name: value, "input_schema_name": "ml"} if name == "input_project_name" else {name: value}
-    result = render(answers, out, workspace=fake_workspace, home=cli_home)
+    result = render(answers, out, workspace=simulator, home=cli_home)
     assert result.returncode != 0
     assert refused_by_a_guard(result.stderr, name, value), result.stderr
     assert not out.exists()
@@ -282,16 +282,14 @@ def names_the_project_cannot_take(rendered) -> set[str]:
     return {n.lower() for n in names if re.fullmatch(PATTERNS["input_project_name"], n)}
 
 
-def test_project_names_taken_by_the_template_imports_or_python_are_refused(
-    rendered, tmp_path, fake_workspace, cli_home
-):
+def test_project_names_taken_by_the_template_imports_or_python_are_refused(rendered, tmp_path, simulator, cli_home):
     names = names_the_project_cannot_take(rendered)
     assert {"cicd", "docs", "mlflow", "pyspark", "tests", "training", "class", "json"} <= names  # the search works
     refused = []
     for name in sorted(names):
         out = tmp_path / name
         result = render(
-            {"input_project_name": name, "input_schema_name": "ml"}, out, workspace=fake_workspace, home=cli_home
+            {"input_project_name": name, "input_schema_name": "ml"}, out, workspace=simulator, home=cli_home
         )
         if (
             result.returncode != 0
@@ -302,12 +300,12 @@ def test_project_names_taken_by_the_template_imports_or_python_are_refused(
     assert refused == sorted(names)
 
 
-def test_an_unknown_key_in_the_answers_file_fails(tmp_path, fake_workspace, cli_home):
+def test_an_unknown_key_in_the_answers_file_fails(tmp_path, simulator, cli_home):
     """A typo of an input name. The CLI drops keys the schema does not declare before the template sees them; the
     schema's root anyOf (one branch: every input, nothing else) is the only check that sees them, and the CLI
     reports it with its own fixed text, which cannot name the key (README, "Answers files")."""
     out = tmp_path / "out"
-    result = render({"input_projcet_name": "taxi_fares"}, out, workspace=fake_workspace, home=cli_home)
+    result = render({"input_projcet_name": "taxi_fares"}, out, workspace=simulator, home=cli_home)
     assert result.returncode != 0
     assert "instance does not match any of the schemas in anyOf" in result.stderr
     assert not out.exists()
@@ -320,7 +318,7 @@ def test_the_known_keys_are_exactly_the_inputs():
     assert all(schema == {} for schema in branch["properties"].values())
 
 
-def test_duplicate_keys_cannot_be_detected_the_last_one_wins(tmp_path, fake_workspace, cli_home):
+def test_duplicate_keys_cannot_be_detected_the_last_one_wins(tmp_path, simulator, cli_home):
     """Go's JSON decoder keeps the last of duplicate keys and the template never sees the file: a limitation of
     `bundle init` that the README states. This test notices if a CLI version starts refusing them."""
     out = tmp_path / "out"
@@ -328,7 +326,7 @@ def test_duplicate_keys_cannot_be_detected_the_last_one_wins(tmp_path, fake_work
     config.write_text('{"input_project_name": "first_name", "input_project_name": "second_name"}')
     result = run_cli(
         ["bundle", "init", str(TEMPLATE_SCHEMA.parent), "--config-file", str(config), "--output-dir", str(out)],
-        workspace=fake_workspace,
+        workspace=simulator,
         home=cli_home,
         cwd=tmp_path,
     )
@@ -337,7 +335,7 @@ def test_duplicate_keys_cannot_be_detected_the_last_one_wins(tmp_path, fake_work
     assert not (out / "first_name").exists()
 
 
-def test_a_symlinked_output_folder_is_written_through(tmp_path, fake_workspace, cli_home):
+def test_a_symlinked_output_folder_is_written_through(tmp_path, simulator, cli_home):
     """The CLI's file writer (libs/filer) only checks paths lexically and follows symbolic links, and a template
     cannot look at the file system: `bundle init` cannot refuse this, so the README warns. This test notices if a
     CLI version starts refusing."""
@@ -345,7 +343,7 @@ def test_a_symlinked_output_folder_is_written_through(tmp_path, fake_workspace, 
     out.mkdir()
     elsewhere.mkdir()
     (out / "my_mlops_project").symlink_to(elsewhere, target_is_directory=True)
-    result = render({}, out, workspace=fake_workspace, home=cli_home)
+    result = render({}, out, workspace=simulator, home=cli_home)
     assert result.returncode == 0, result.output
     assert (elsewhere / "my_mlops_project/databricks.yml").is_file()
 
@@ -365,13 +363,13 @@ def test_retired_inputs_are_never_asked_and_never_written(name, rendered):
             assert UUID_RE.sub("<uuid>", data.decode()) == UUID_RE.sub("<uuid>", without.text(relative)), relative
 
 
-def test_rendering_into_existing_output_fails_and_leaves_files_untouched(tmp_path, fake_workspace, cli_home, rendered):
+def test_rendering_into_existing_output_fails_and_leaves_files_untouched(tmp_path, simulator, cli_home, rendered):
     out = tmp_path / "out"
     shutil.copytree(rendered({}).output, out)  # a writable copy of the cached default render
     files = sorted(p for p in out.rglob("*") if p.is_file())
     for p in files:
         p.write_text(f"edited by the user: {p.name}\n")
-    second = render({"input_cloud": "aws"}, out, workspace=fake_workspace, home=cli_home)
+    second = render({"input_cloud": "aws"}, out, workspace=simulator, home=cli_home)
     assert second.returncode != 0
     assert "one or more files already exist" in second.stderr
     assert sorted(p for p in out.rglob("*") if p.is_file()) == files

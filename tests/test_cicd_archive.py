@@ -13,8 +13,9 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from cicd_repository import add_project, files_under, repository_with_project
 from expected_cicd_files import project_pipelines, sub_template_files
-from matrix import CICD_COMBINATIONS, alphanumeric_underscore, by_id
+from matrix import CICD_COMBINATIONS, by_id
 
 from tooling import build_cicd_archive
 from tooling.paths import TOOLS_BIN
@@ -130,40 +131,14 @@ ADD_CASES = [
 ]
 
 
-def add_project(repo: Path, folder: str, workspace, home: Path) -> subprocess.CompletedProcess:
-    env = workspace.cli_env(home, base={"PATH": f"{TOOLS_BIN}:/usr/bin:/bin", "LANG": "C.UTF-8"})
-    return subprocess.run(
-        [sys.executable, "cicd/add_project_cicd.py", folder],
-        cwd=repo,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-
-
-def repository_with_project(rendered, cicd, project_combo, tmp_path: Path) -> tuple[Path, str]:
-    repo = tmp_path / "repo"
-    shutil.copytree(rendered(cicd).root, repo)
-    folder = alphanumeric_underscore(project_combo["input_project_name"])
-    shutil.copytree(rendered(project_combo).project, repo / folder)
-    with tarfile.open(repo / "cicd.tar.gz") as tar:
-        tar.extractall(repo, filter="data")
-    return repo, folder
-
-
-def files_under(folder: Path) -> set[str]:
-    return {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
-
-
 @pytest.mark.parametrize("case", ADD_CASES, ids=lambda case: f"{case[0].id}+{case[1].id}")
 def test_adding_a_project_renders_its_pipelines_and_targets_and_the_bundle_validates(
-    case, rendered, fake_workspace, cli_home, tmp_path
+    case, rendered, simulator, cli_home, tmp_path
 ):
     cicd, project_combo = case
     repo, folder = repository_with_project(rendered, cicd, project_combo, tmp_path)
     before = files_under(repo)
-    result = add_project(repo, folder, fake_workspace, cli_home)
+    result = add_project(repo, folder, simulator, cli_home)
     assert result.returncode == 0, result.stdout + result.stderr
     shutil.rmtree(repo / "cicd")
     name, platform = project_combo["input_project_name"], cicd["input_cicd_platform"]
@@ -192,7 +167,7 @@ def test_adding_a_project_renders_its_pipelines_and_targets_and_the_bundle_valid
         validated = subprocess.run(
             [str(TOOLS_BIN / "databricks"), "bundle", "validate", "--strict", "-t", target, "-o", "json"],
             cwd=repo / folder,
-            env=fake_workspace.cli_env(cli_home, base={"PATH": "/usr/bin:/bin"}),
+            env=simulator.cli_env(cli_home, base={"PATH": "/usr/bin:/bin"}),
             capture_output=True,
             text=True,
             timeout=300,
@@ -209,22 +184,22 @@ def test_adding_a_project_renders_its_pipelines_and_targets_and_the_bundle_valid
             assert {t["task_key"] for t in promotion["tasks"]} == {"PromoteModel", "ModelValidation", "ModelDeployment"}
 
 
-def test_adding_a_project_of_another_cloud_is_refused_and_writes_nothing(rendered, fake_workspace, cli_home, tmp_path):
+def test_adding_a_project_of_another_cloud_is_refused_and_writes_nothing(rendered, simulator, cli_home, tmp_path):
     cicd = by_id("cicd-aws-gha")
     repo, folder = repository_with_project(rendered, cicd, by_id("project-gcp-nofs-code"), tmp_path)
     before = files_under(repo)
-    result = add_project(repo, folder, fake_workspace, cli_home)
+    result = add_project(repo, folder, simulator, cli_home)
     assert result.returncode != 0
     assert "gcp" in result.stderr and "aws" in result.stderr
     assert files_under(repo) == before
 
 
-def test_adding_the_same_project_twice_fails_without_overwriting(rendered, fake_workspace, cli_home, tmp_path):
+def test_adding_the_same_project_twice_fails_without_overwriting(rendered, simulator, cli_home, tmp_path):
     cicd = by_id("cicd-azure-ado")
     repo, folder = repository_with_project(rendered, cicd, by_id("project-azure-fs-code"), tmp_path)
-    assert add_project(repo, folder, fake_workspace, cli_home).returncode == 0
+    assert add_project(repo, folder, simulator, cli_home).returncode == 0
     after_first = {rel: (repo / rel).read_bytes() for rel in files_under(repo)}
-    second = add_project(repo, folder, fake_workspace, cli_home)
+    second = add_project(repo, folder, simulator, cli_home)
     assert second.returncode != 0
     assert "already exist" in second.stderr
     assert {rel: (repo / rel).read_bytes() for rel in files_under(repo)} == after_first
@@ -259,14 +234,14 @@ def edit_params(repo: Path, name: str, text: str) -> None:
     [("input_release_branch", "x'||true||'"), ("input_docker_image", "img:$(touch pwned)"), ("input_root_dir", "/abs")],
 )
 def test_a_hostile_hand_edited_answer_is_refused_by_the_sub_template_with_the_main_schemas_message(
-    key, value, rendered, fake_workspace, cli_home, tmp_path
+    key, value, rendered, simulator, cli_home, tmp_path
 ):
     cicd = by_id("cicd-gcp-gitlab")
     repo, folder = repository_with_project(rendered, cicd, by_id("project-gcp-nofs-code"), tmp_path)
     params = json.loads((repo / "cicd_params.json").read_text()) | {key: value}
     edit_params(repo, "cicd_params.json", json.dumps(params))
     before = files_under(repo)
-    result = add_project(repo, folder, fake_workspace, cli_home)
+    result = add_project(repo, folder, simulator, cli_home)
     assert result.returncode != 0
     message = json.loads(build_cicd_archive.TEMPLATE_SCHEMA.read_text())["properties"][key]
     assert f"invalid value for {key}: {json.dumps(value)}. {message['pattern_match_failure_message']}" in result.stderr
@@ -305,7 +280,7 @@ def test_add_script_refuses_an_unknown_key_and_lists_the_inputs(rendered, tmp_pa
     assert f"the inputs are: {', '.join(sub['properties'])}." in result.stderr
 
 
-def test_add_script_refuses_to_write_through_a_symlinked_folder(rendered, fake_workspace, cli_home, tmp_path):
+def test_add_script_refuses_to_write_through_a_symlinked_folder(rendered, simulator, cli_home, tmp_path):
     """bundle init follows symbolic links when it writes; the script refuses before it runs."""
     repo, folder = repository_with_project(rendered, by_id("cicd-aws-gha"), by_id("project-aws-nofs-code"), tmp_path)
     outside = tmp_path / "outside"
@@ -313,7 +288,7 @@ def test_add_script_refuses_to_write_through_a_symlinked_folder(rendered, fake_w
     workflows = repo / ".github/workflows"
     shutil.rmtree(workflows)
     workflows.symlink_to(outside, target_is_directory=True)
-    result = add_project(repo, folder, fake_workspace, cli_home)
+    result = add_project(repo, folder, simulator, cli_home)
     assert result.returncode != 0
     assert f"{workflows} is a symbolic link" in result.stderr
     assert list(outside.iterdir()) == []

@@ -21,7 +21,7 @@ def test_schema_requires_the_pinned_version():
     assert schema["min_databricks_cli_version"] == pinned_cli_version()
 
 
-def test_min_cli_version_is_enforced_by_the_installed_build(tmp_path, fake_workspace, cli_home):
+def test_min_cli_version_is_enforced_by_the_installed_build(tmp_path, simulator, cli_home):
     """A source build without a stamped version skips the check; ours must refuse a newer minimum."""
     template = tmp_path / "template-needing-newer-cli"
     shutil.copytree(REPO_ROOT / "library", template / "library")
@@ -29,7 +29,7 @@ def test_min_cli_version_is_enforced_by_the_installed_build(tmp_path, fake_works
     schema = json.loads(TEMPLATE_SCHEMA.read_text())
     schema["min_databricks_cli_version"] = "v99.0.0"
     (template / "databricks_template_schema.json").write_text(json.dumps(schema))
-    result = render({}, tmp_path / "out", workspace=fake_workspace, home=cli_home, template_dir=template)
+    result = render({}, tmp_path / "out", workspace=simulator, home=cli_home, template_dir=template)
     assert result.returncode != 0
     assert (
         f'minimum CLI version "v99.0.0" is greater than current CLI version "{pinned_cli_version()}"' in result.stderr

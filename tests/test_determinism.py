@@ -16,11 +16,11 @@ def _tree(root):
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-def test_same_answers_render_byte_identical_trees_except_bundle_uuid(tmp_path, fake_workspace, cli_home):
+def test_same_answers_render_byte_identical_trees_except_bundle_uuid(tmp_path, simulator, cli_home):
     combo = by_id("full-gcp-gitlab-fs-models")
     trees = []
     for run in ("a", "b"):
-        result = render(combo.answers, tmp_path / run, workspace=fake_workspace, home=cli_home)
+        result = render(combo.answers, tmp_path / run, workspace=simulator, home=cli_home)
         assert result.returncode == 0, result.output
         trees.append(_tree(tmp_path / run))
     first, second = trees

@@ -44,19 +44,19 @@ def test_pin_then_unpin_restores_the_schema_byte_for_byte(name, tmp_path):
 
 
 @pytest.mark.parametrize("name", sorted(ENUM_INPUTS))
-def test_pinned_input_renders_as_if_answered_with_the_pinned_value(name, tmp_path, fake_workspace, cli_home, rendered):
+def test_pinned_input_renders_as_if_answered_with_the_pinned_value(name, tmp_path, simulator, cli_home, rendered):
     value = ENUM_INPUTS[name][-1]
     template = copy_template(tmp_path / "fork")
     schema = inputs.load(template / TEMPLATE_SCHEMA.name)
     inputs.pin(schema, name, value)
     inputs.dump(schema, template / TEMPLATE_SCHEMA.name)
-    result = render({}, tmp_path / "pinned", workspace=fake_workspace, home=cli_home, template_dir=template)
+    result = render({}, tmp_path / "pinned", workspace=simulator, home=cli_home, template_dir=template)
     assert result.returncode == 0, result.output
     answered = rendered({name: value})
     assert tree_diff(answered.output, tmp_path / "pinned") == ""
 
 
-def test_pinned_inputs_are_not_asked_and_other_values_are_refused(tmp_path, fake_workspace, cli_home):
+def test_pinned_inputs_are_not_asked_and_other_values_are_refused(tmp_path, simulator, cli_home):
     template = copy_template(tmp_path / "fork")
     schema = inputs.load(template / TEMPLATE_SCHEMA.name)
     inputs.pin(schema, "input_cloud", "gcp")
@@ -64,14 +64,12 @@ def test_pinned_inputs_are_not_asked_and_other_values_are_refused(tmp_path, fake
     inputs.dump(schema, template / TEMPLATE_SCHEMA.name)
     asked = [
         p.name
-        for p in answer_prompts(
-            {}, workspace=fake_workspace, home=cli_home, output=tmp_path / "tty", template_dir=template
-        )
+        for p in answer_prompts({}, workspace=simulator, home=cli_home, output=tmp_path / "tty", template_dir=template)
     ]
     assert "input_cloud" not in asked and "input_cicd_platform" not in asked
     assert "input_docker_image" in asked  # asked because the pinned platform is gitlab
     refused = render(
-        {"input_cloud": "aws"}, tmp_path / "refused", workspace=fake_workspace, home=cli_home, template_dir=template
+        {"input_cloud": "aws"}, tmp_path / "refused", workspace=simulator, home=cli_home, template_dir=template
     )
     assert refused.returncode != 0
     assert "expected value of property input_cloud to be gcp. Found: aws" in refused.stderr

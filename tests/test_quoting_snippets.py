@@ -89,7 +89,7 @@ def scratch_template(folder: Path, files: dict[str, str], inputs: list[str]) -> 
     return folder
 
 
-def render_snippets(values: list[str], tmp_path: Path, fake_workspace, cli_home, snippets=None):
+def render_snippets(values: list[str], tmp_path: Path, simulator, cli_home, snippets=None):
     """Render each snippet once over all values; returns {snippet: output text} or the failed CLI result."""
     names = [f"v{i}" for i in range(len(values))]
     snippets = snippets or ["yaml_string", "json_string", "shell_string", "ci_string_literal"]
@@ -103,10 +103,11 @@ def render_snippets(values: list[str], tmp_path: Path, fake_workspace, cli_home,
     template = scratch_template(tmp_path / "template", files, names)
     out = tmp_path / "out"
     answers = dict(zip(names, values, strict=True))
-    result = render(answers, out, workspace=fake_workspace, home=cli_home, template_dir=template)
+    result = render(answers, out, workspace=simulator, home=cli_home, template_dir=template)
     if result.returncode != 0:
         return result
-    return {snippet: (out / f"{snippet}.txt").read_text() for snippet in snippets}
+    # Bytes, not read_text(): universal newlines would turn a "\r" in a value into "\n".
+    return {snippet: (out / f"{snippet}.txt").read_bytes().decode() for snippet in snippets}
 
 
 def parse_outputs(outputs: dict[str, str]) -> dict[str, list[str]]:
@@ -124,15 +125,15 @@ def parse_outputs(outputs: dict[str, str]) -> dict[str, list[str]]:
     return parsed
 
 
-def test_hostile_values_come_back_unchanged_from_every_snippet(tmp_path, fake_workspace, cli_home):
-    outputs = render_snippets(HOSTILE, tmp_path / "all", fake_workspace, cli_home)
+def test_hostile_values_come_back_unchanged_from_every_snippet(tmp_path, simulator, cli_home):
+    outputs = render_snippets(HOSTILE, tmp_path / "all", simulator, cli_home)
     assert isinstance(outputs, dict), outputs.output
     for snippet, values in parse_outputs(outputs).items():
         assert values == HOSTILE, snippet
     # No program argument can hold a NUL character: the shell snippet is checked on every other value only.
     nul = ["nul\x00byte"]
     outputs = render_snippets(
-        nul, tmp_path / "nul", fake_workspace, cli_home, ["yaml_string", "json_string", "ci_string_literal"]
+        nul, tmp_path / "nul", simulator, cli_home, ["yaml_string", "json_string", "ci_string_literal"]
     )
     assert parse_outputs(outputs) == {"yaml_string": nul, "json_string": nul, "ci_string_literal": nul}
 
@@ -143,37 +144,37 @@ ANY_TEXT = st.text(st.characters(exclude_characters="\0", exclude_categories=["C
 
 @settings(max_examples=15, derandomize=True, database=None, deadline=None, suppress_health_check=list(HealthCheck))
 @given(values=st.lists(ANY_TEXT, min_size=1, max_size=8))
-def test_any_text_comes_back_unchanged_from_every_snippet(values, tmp_path_factory, fake_workspace, cli_home):
+def test_any_text_comes_back_unchanged_from_every_snippet(values, tmp_path_factory, simulator, cli_home):
     values = [v for v in values if not re.search(r"[^\x00-\uffff]", v)] or ["x"]  # non-BMP: see the next test
-    outputs = render_snippets(values, tmp_path_factory.mktemp("snippets"), fake_workspace, cli_home)
+    outputs = render_snippets(values, tmp_path_factory.mktemp("snippets"), simulator, cli_home)
     assert isinstance(outputs, dict), outputs.output
     for snippet, parsed in parse_outputs(outputs).items():
         assert parsed == values, snippet
 
 
-def test_json_refuses_what_it_cannot_encode_and_keeps_printable_astral_characters(tmp_path, fake_workspace, cli_home):
-    ok = render_snippets(["emoji 😀 𝄞"], tmp_path / "ok", fake_workspace, cli_home, ["json_string"])
+def test_json_refuses_what_it_cannot_encode_and_keeps_printable_astral_characters(tmp_path, simulator, cli_home):
+    ok = render_snippets(["emoji 😀 𝄞"], tmp_path / "ok", simulator, cli_home, ["json_string"])
     assert json.loads(ok["json_string"]) == "emoji 😀 𝄞"
-    refused = render_snippets([NON_BMP_UNPRINTABLE], tmp_path / "refused", fake_workspace, cli_home, ["json_string"])
+    refused = render_snippets([NON_BMP_UNPRINTABLE], tmp_path / "refused", simulator, cli_home, ["json_string"])
     assert refused.returncode != 0
     assert "contains a character that cannot be written to a JSON file" in refused.stderr
     assert not (tmp_path / "refused/out").exists()
 
 
-def test_gitlab_literals_read_back_with_gitlabs_own_lexer_and_refuse_a_double_quote(tmp_path, fake_workspace, cli_home):
+def test_gitlab_literals_read_back_with_gitlabs_own_lexer_and_refuse_a_double_quote(tmp_path, simulator, cli_home):
     # GitLab's expression lexer (lib/gitlab/ci/pipeline/expression/lexeme/string.rb) has no escapes.
     lexer = re.compile(r"(\"(?P<d>.*?)\")|('(?P<s>.*?)')")
     values = [v for v in HOSTILE if '"' not in v and "\n" not in v]
-    outputs = render_snippets(values, tmp_path / "ok", fake_workspace, cli_home, ["gitlab_string_literal"])
+    outputs = render_snippets(values, tmp_path / "ok", simulator, cli_home, ["gitlab_string_literal"])
     literals = outputs["gitlab_string_literal"]
     found = [m.group("d") for m in lexer.finditer(literals)]
     assert found == values
-    refused = render_snippets(['x" || "1'], tmp_path / "refused", fake_workspace, cli_home, ["gitlab_string_literal"])
+    refused = render_snippets(['x" || "1'], tmp_path / "refused", simulator, cli_home, ["gitlab_string_literal"])
     assert refused.returncode != 0
     assert "cannot be compared in a GitLab rule: it contains a double quote" in refused.stderr
 
 
-def test_ci_literals_keep_a_prod_guard_a_single_comparison_for_actionlint(tmp_path, fake_workspace, cli_home):
+def test_ci_literals_keep_a_prod_guard_a_single_comparison_for_actionlint(tmp_path, simulator, cli_home):
     """The GitHub `if:` of the prod deployment, for branches that would widen it if spliced: actionlint parses each
     and finds a valid expression; the only literal in it is the whole ref."""
     branches = ["x'||true||'", "x' || github.ref != '", "main')", "a''b"]
@@ -188,7 +189,7 @@ def test_ci_literals_keep_a_prod_guard_a_single_comparison_for_actionlint(tmp_pa
     template = scratch_template(tmp_path / "template", files, [f"v{i}" for i in range(len(branches))])
     out = tmp_path / "out"
     answers = {f"v{i}": b for i, b in enumerate(branches)}
-    result = render(answers, out, workspace=fake_workspace, home=cli_home, template_dir=template)
+    result = render(answers, out, workspace=simulator, home=cli_home, template_dir=template)
     assert result.returncode == 0, result.output
     lint = subprocess.run(
         [str(TOOLS_BIN / "actionlint"), "-no-color", *sorted(map(str, out.glob("*.yml")))], capture_output=True
@@ -204,23 +205,21 @@ def test_ci_literals_keep_a_prod_guard_a_single_comparison_for_actionlint(tmp_pa
 @pytest.mark.parametrize(
     "value", ["two\nlines", 'quote"', "apos'", "back\\slash", "tick`", "${var.x}", "a{b", "a}b", "a|b", "<b>", "\x7f"]
 )
-def test_the_answer_rules_refuse_characters_no_generated_file_can_hold_unquoted(
-    value, tmp_path, fake_workspace, cli_home
-):
+def test_the_answer_rules_refuse_characters_no_generated_file_can_hold_unquoted(value, tmp_path, simulator, cli_home):
     """check_answers, the layout's second line of defence: it refuses these in any answer, whatever its pattern."""
     files = {"update_layout.tmpl": "{{ template `check_answers` . }}{{ skip `update_layout` }}", "x.txt": "x"}
     template = scratch_template(tmp_path / "template", files, ["input_anything"])
     out = tmp_path / "out"
-    result = render({"input_anything": value}, out, workspace=fake_workspace, home=cli_home, template_dir=template)
+    result = render({"input_anything": value}, out, workspace=simulator, home=cli_home, template_dir=template)
     assert result.returncode != 0
     (universal,) = [f for f in guard_formats() if "Answers may not contain" in f]
     assert guard_message_regex(universal).search(result.stderr), result.stderr
     assert not out.exists()
 
 
-def test_the_answer_rules_let_ordinary_answers_through(tmp_path, fake_workspace, cli_home):
+def test_the_answer_rules_let_ordinary_answers_through(tmp_path, simulator, cli_home):
     files = {"update_layout.tmpl": "{{ template `check_answers` . }}{{ skip `update_layout` }}", "x.txt": "x"}
     template = scratch_template(tmp_path / "template", files, ["input_a", "input_b"])
     answers = {"input_a": "account users", "input_b": "registry.gitlab.com/a/b:1.0@sha256:" + "0" * 64}
-    result = render(answers, tmp_path / "out", workspace=fake_workspace, home=cli_home, template_dir=template)
+    result = render(answers, tmp_path / "out", workspace=simulator, home=cli_home, template_dir=template)
     assert result.returncode == 0, result.output

@@ -12,6 +12,7 @@ import re
 import pytest
 from bundle_expectations import (
     ALL,
+    README_SCOPES,
     bundle_files,
     expected_catalogs,
     expected_hosts,
@@ -20,6 +21,7 @@ from bundle_expectations import (
     is_promoting,
     job_declarations,
     params,
+    readme_jobs,
     task,
 )
 from matrix import PROJECT_COMBINATIONS, Combination
@@ -379,13 +381,11 @@ def test_readmes_list_exactly_the_generated_targets_and_jobs(combo, rendered):
     readme = project.text(f"{rel}/README.md")
     targets = set(bundle_files(project)["databricks.yml"]["targets"])
     assert readme_rows(readme, re.compile(r"\| `(\w+)`( \(default\))? \|")) == targets
-    resources_readme = project.text(f"{rel}/resources/README.md")
-    jobs = readme_rows(resources_readme, re.compile(r"\| `(\w+_job)` \| `([\w-]+\.yml)` \|"))
-    assert jobs == set(job_declarations(project))
+    promised = readme_jobs(project.project)
+    assert set(promised) == set(job_declarations(project))
     for key, where in job_declarations(project).items():
-        row = next(line for line in resources_readme.splitlines() if line.startswith(f"| `{key}` |"))
-        scope = row.rsplit("|", 2)[1].strip()
-        expected = {"all": {ALL}, "all but `prod`": {"dev", "staging", "test"}, "`prod` only": {"prod"}}[scope]
+        # A job in every target is declared once, under the top-level `resources:`.
+        expected = {ALL} if promised[key] == README_SCOPES["all"] else promised[key]
         assert {t for t, job in where.items() if "name" in job} == expected, key
 
 

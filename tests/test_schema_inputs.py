@@ -110,11 +110,11 @@ def test_every_pattern_has_its_own_failure_message():
             assert prop["pattern_match_failure_message"].endswith("."), name
 
 
-def test_no_answers_file_renders_with_every_default(tmp_path, fake_workspace, cli_home):
+def test_no_answers_file_renders_with_every_default(tmp_path, simulator, cli_home):
     out = tmp_path / "out"
     result = run_cli(
         ["bundle", "init", str(TEMPLATE_SCHEMA.parent), "--output-dir", str(out)],
-        workspace=fake_workspace,
+        workspace=simulator,
         home=cli_home,
         cwd=tmp_path,
     )
@@ -135,12 +135,12 @@ SCENARIOS = [
 
 @pytest.mark.parametrize(("setup", "cloud", "platform"), SCENARIOS)
 def test_terminal_prompts_follow_the_skip_rules_and_offer_the_defaults(
-    setup, cloud, platform, tmp_path, fake_workspace, cli_home
+    setup, cloud, platform, tmp_path, simulator, cli_home
 ):
     choices = {"input_setup_cicd_and_project": setup, "input_cloud": cloud}
     if platform:
         choices["input_cicd_platform"] = platform
-    prompts = answer_prompts(choices, workspace=fake_workspace, home=cli_home, output=tmp_path / "out")
+    prompts = answer_prompts(choices, workspace=simulator, home=cli_home, output=tmp_path / "out")
     assert [p.name for p in prompts] == expected_prompts(setup, platform or "github_actions")
     # What each prompt offered is the documented default, resolved against the answers before it.
     defaults = resolve(

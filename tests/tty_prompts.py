@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pexpect
 
-from tooling.fake_workspace import FakeWorkspace
 from tooling.paths import REPO_ROOT, TEMPLATE_SCHEMA
 from tooling.render import cli_path
+from tooling.simulator import Simulator
 
 # The CLI's terminal library asks the terminal for its background colour and cursor position.
 BACKGROUND_QUERY = re.escape("\x1b]11;?\x1b\\")
@@ -49,7 +49,7 @@ def _expect(child: pexpect.spawn, pattern: str) -> re.Match:
 
 
 def answer_prompts(
-    choices: dict[str, str], *, workspace: FakeWorkspace, home: Path, output: Path, template_dir: Path = REPO_ROOT
+    choices: dict[str, str], *, workspace: Simulator, home: Path, output: Path, template_dir: Path = REPO_ROOT
 ) -> list[Prompt]:
     """Answer every prompt with its default, except enum inputs listed in `choices` (value to select)."""
     schema = json.loads((template_dir / TEMPLATE_SCHEMA.name).read_text())["properties"]

@@ -1,1 +1,1 @@
-"""Developer tooling for this template repository: CLI installer, local workspace stand-in, renderer."""
+"""Developer tooling for this template repository: tool installer, workspace simulator, renderer."""

@@ -3,7 +3,7 @@
     python -m tooling.example [--answers answers.json] [--output example] [--render-only]
 
 No Databricks credentials are needed: `bundle init` insists on a workspace client, so the CLI talks to
-the local stand-in workspace on 127.0.0.1 (the same one the tests use). Your own profile is not read.
+the Databricks CLI's workspace simulator on 127.0.0.1 (the one the tests use). Your own profile is not read.
 
 The local pipeline (`python -m local.run_pipeline` in the generated project) trains, validates, deploys
 and scores the model on local Spark with a local MLflow store, in the cached project virtualenv of
@@ -21,9 +21,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tooling.fake_workspace import FakeWorkspace
 from tooling.paths import REPO_ROOT
 from tooling.render import render
+from tooling.simulator import Simulator
 
 DEFAULT_OUTPUT = REPO_ROOT / "example"
 # The generated project's local pipeline, run from the project folder.
@@ -34,7 +34,7 @@ def render_example(answers: dict[str, str], output: Path) -> Path:
     """Render into `output` (replaced if it exists); returns `output`."""
     if output.exists():
         shutil.rmtree(output)
-    with FakeWorkspace(https=False) as ws, tempfile.TemporaryDirectory(prefix="example-home-") as home:
+    with Simulator() as ws, tempfile.TemporaryDirectory(prefix="example-home-") as home:
         result = render(answers, output, workspace=ws, home=Path(home))
     if result.returncode != 0:
         raise SystemExit(f"bundle init failed:\n{result.output}")

@@ -1,7 +1,7 @@
-"""Build the pinned Databricks CLI (and actionlint) from the Go module proxy into .tools/bin.
+"""Build the pinned Databricks CLI, the workspace simulator and actionlint from the Go module proxy into .tools/bin.
 
-    python -m tooling.install_tools            # CLI and actionlint
-    python -m tooling.install_tools cli        # only the CLI
+    python -m tooling.install_tools            # CLI, simulator and actionlint
+    python -m tooling.install_tools cli        # only the CLI (also: simulator, actionlint)
 
 Each binary is built once per machine into the per-user cache (keyed by version) and copied into the
 git-ignored .tools/bin of the checkout; a second run is instant.
@@ -12,10 +12,16 @@ deprecation notice, so it fails before building. Instead we build the package fr
 that requires exactly the pinned version and carries the pinned module's own go.sum. Go's checksum
 verification stays on: the pinned module is checked against the checksum database (through the proxy),
 and every dependency against that module's go.sum.
+
+The workspace simulator (tooling/simulator/main.go, our own program around the CLI module's
+libs/testserver) is built the same way: its main.go is copied into the throwaway module, which requires
+the pinned CLI module, so the CLI version is stated once (library/template_variables.tmpl). Its cache key
+and its `--version` output also carry a hash of main.go, so an edited source is rebuilt.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -25,7 +31,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from tooling.paths import TOOLS_BIN, user_cache_dir
+from tooling.paths import REPO_ROOT, TOOLS_BIN, user_cache_dir
 from tooling.versions import ACTIONLINT_VERSION, pinned_cli_version
 
 
@@ -40,6 +46,12 @@ class GoTool:
     package: str
     version: str  # with leading "v"
     ldflags: str = ""
+    # Our own source files copied into the throwaway module (name, content); `package` is then ".".
+    sources: tuple[tuple[str, bytes], ...] = ()
+    # Texts the binary's `--version` output must contain (default: the version without "v"), and the folder
+    # name of the build in the user cache (default: the version).
+    stamps: tuple[str, ...] = ()
+    cache_key: str = ""
 
     def version_probe(self) -> list[str]:
         return ["--version"]
@@ -51,6 +63,27 @@ def databricks_cli() -> GoTool:
     # min_databricks_cli_version is never enforced (see the CLI's internal/build package).
     ldflags = f"-X github.com/databricks/cli/internal/build.buildVersion={version.lstrip('v')}"
     return GoTool("databricks", "github.com/databricks/cli", "github.com/databricks/cli", version, ldflags)
+
+
+SIMULATOR_SOURCE = REPO_ROOT / "tooling" / "simulator" / "main.go"
+
+
+def simulator() -> GoTool:
+    """The workspace simulator: tooling/simulator/main.go built against the pinned CLI module."""
+    source = SIMULATOR_SOURCE.read_bytes()
+    digest = hashlib.sha256(source).hexdigest()[:16]
+    version = pinned_cli_version()
+    return GoTool(
+        "simulator",
+        "github.com/databricks/cli",
+        ".",
+        version,
+        f"-X main.sourceHash={digest}",
+        sources=(("main.go", source),),
+        # --version prints JSON: {"cli_module":"v1.9.0","go":"go1.26.8","source":"<digest>"}
+        stamps=(f'"cli_module":"{version}"', f'"source":"{digest}"'),
+        cache_key=f"{version}-{digest}",
+    )
 
 
 def actionlint() -> GoTool:
@@ -109,6 +142,10 @@ def build(tool: GoTool, dest: Path) -> None:
         text = module_sum.read_text() if module_sum.exists() else ""
         (work / "go.sum").write_text(text + "\n".join(sums) + "\n")
         _run([go, "mod", "edit", f"-require={tool.module}@{tool.version}"], work, env)
+        for name, content in tool.sources:
+            (work / name).write_bytes(content)
+        if tool.sources:
+            _run([go, "vet", "."], work, env)  # our own Go code: vetted on every build
         dest.parent.mkdir(parents=True, exist_ok=True)
         partial = dest.with_suffix(".partial")
         cmd = [go, "build", "-trimpath", "-o", str(partial)]
@@ -122,7 +159,8 @@ def _reports_version(binary: Path, tool: GoTool) -> bool:
     if not binary.exists():
         return False
     proc = subprocess.run([str(binary), *tool.version_probe()], capture_output=True, text=True)
-    return proc.returncode == 0 and tool.version.lstrip("v") in proc.stdout
+    stamps = tool.stamps or (tool.version.lstrip("v"),)
+    return proc.returncode == 0 and all(stamp in proc.stdout for stamp in stamps)
 
 
 def install(tool: GoTool) -> Path:
@@ -130,7 +168,7 @@ def install(tool: GoTool) -> Path:
     target = TOOLS_BIN / tool.name
     if _reports_version(target, tool):
         return target
-    cached = user_cache_dir() / "go-tools" / tool.name / tool.version / tool.name
+    cached = user_cache_dir() / "go-tools" / tool.name / (tool.cache_key or tool.version) / tool.name
     if not _reports_version(cached, tool):
         print(
             f"Building {tool.name} {tool.version} from the Go module proxy (first time on this machine)...",
@@ -147,8 +185,8 @@ def install(tool: GoTool) -> Path:
 
 
 def main(argv: list[str]) -> int:
-    wanted = argv or ["cli", "actionlint"]
-    tools = {"cli": databricks_cli, "actionlint": actionlint}
+    tools = {"cli": databricks_cli, "simulator": simulator, "actionlint": actionlint}
+    wanted = argv or list(tools)
     try:
         for name in wanted:
             path = install(tools[name]())

@@ -5,8 +5,8 @@
 
 With --against, the template at that git revision is exported to a temporary folder and rendered with the same
 answers; the unified diff between the two renders (bundle uuids masked) is printed, so a reviewer sees exactly
-what a change to schema, library or template does to a generated project. Uses the pinned CLI and the local
-stand-in workspace, like the tests.
+what a change to schema, library or template does to a generated project. Uses the pinned CLI and the workspace
+simulator, like the tests.
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-from tooling.fake_workspace import FakeWorkspace
 from tooling.paths import REPO_ROOT
 from tooling.render import render
+from tooling.simulator import Simulator
 
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
@@ -34,7 +34,7 @@ _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 def render_into(answers: dict, output: Path, template_dir: Path = REPO_ROOT) -> None:
     if output.exists():
         shutil.rmtree(output)
-    with FakeWorkspace(https=False) as ws, tempfile.TemporaryDirectory(prefix="preview-home-") as home:
+    with Simulator() as ws, tempfile.TemporaryDirectory(prefix="preview-home-") as home:
         result = render(answers, output, workspace=ws, home=Path(home), template_dir=template_dir)
     if result.returncode != 0:
         raise SystemExit(f"bundle init failed:\n{result.output}")

@@ -8,8 +8,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from tooling.fake_workspace import FakeWorkspace
 from tooling.paths import REPO_ROOT, TOOLS_BIN
+from tooling.simulator import Simulator
 
 
 @dataclass(frozen=True)
@@ -33,13 +33,18 @@ def cli_path() -> Path:
 def run_cli(
     args: list[str],
     *,
-    workspace: FakeWorkspace,
+    workspace: Simulator,
     home: Path,
     cwd: Path,
     timeout: float = 300,
+    token: str | None = None,
+    credentials: dict[str, str] | None = None,
     extra_env: dict[str, str] | None = None,
 ) -> CliResult:
-    env = workspace.cli_env(home, base={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"})
+    """Run the pinned CLI against the simulator (see Simulator.cli_env for `token` and `credentials`)."""
+    env = workspace.cli_env(
+        home, token=token, credentials=credentials, base={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
+    )
     env.update(extra_env or {})
     proc = subprocess.run(
         [str(cli_path()), *args],
@@ -54,7 +59,7 @@ def run_cli(
 
 
 def render(
-    answers: dict[str, str], output_dir: Path, *, workspace: FakeWorkspace, home: Path, template_dir: Path = REPO_ROOT
+    answers: dict[str, str], output_dir: Path, *, workspace: Simulator, home: Path, template_dir: Path = REPO_ROOT
 ) -> CliResult:
     """`bundle init <template_dir> --config-file <answers> --output-dir <output_dir>`.
 
