@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Render the default example project into ./example with the pinned Databricks CLI (built on first use),
-# then run the generated project's local pipeline (train, validate, deploy, score, monitor) in its cached
+# then run the generated project's jobs locally (train, validate, deploy, score, monitor) in its cached
 # virtualenv. Uses the same .venv as scripts/test.sh; the pinned CLI renders against the workspace simulator
 # (both built into .tools/bin on first use). Extra arguments go to `python -m tooling.example`
 # (e.g. --answers my-answers.json, or --render-only).

@@ -171,6 +171,10 @@ def check_target(c: Combination, target: str, config: dict, user: str) -> None:
         {"level": "CAN_READ", "group_name": c["input_read_user_group"]}
     ]
 
+    (artifact,) = config["artifacts"].values()
+    assert artifact["type"] == "whl"
+    assert [Path(f["source"]).relative_to(artifact["path"]).as_posix() for f in artifact["files"]] == ["dist/*.whl"]
+
     jobs = resources["jobs"]
     assert set(jobs) == expected_jobs(c, target)
     for key, job in jobs.items():
@@ -178,12 +182,13 @@ def check_target(c: Combination, target: str, config: dict, user: str) -> None:
         assert [p for p in job["permissions"] if "group_name" in p] == [
             {"level": "CAN_VIEW", "group_name": c["input_read_user_group"]}
         ], key
-        assert job["environments"] == [
-            {
-                "environment_key": "default",
-                "spec": {"environment_version": "5", "dependencies": [f"-r {root}/files/requirements.txt"]},
-            }
-        ], key
+        # The project's wheel: the artifact's local glob before deployment, the uploaded file after it.
+        (environment,) = job["environments"]
+        assert environment["environment_key"] == "default" and environment["spec"]["environment_version"] == "5"
+        (wheel,) = environment["spec"]["dependencies"]
+        assert wheel == "./dist/*.whl" or (
+            wheel.startswith(f"{config['workspace']['artifact_path']}/") and wheel.endswith(".whl")
+        ), (key, wheel)
         for t in job["tasks"]:
             if "notebook_task" in t:
                 assert t["notebook_task"]["notebook_path"].startswith(f"{root}/files/"), (key, t["task_key"])

@@ -6,6 +6,7 @@ import re
 import shlex
 import subprocess
 import sys
+import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -225,3 +226,14 @@ def pipeline_jobs(root: Path, platform: str, project_name: str) -> list[Pipeline
 
 def secret_syntax(platform: str) -> re.Pattern:
     return SECRET_REFERENCE["github" if platform.startswith("github_actions") else platform]
+
+
+def assert_installs_the_project_for_its_tests(command: str, project: Path) -> None:
+    """`command`, run in the project folder, installs the project's package with an extra of its pyproject.toml
+    that has the test runner: what the unit tests need."""
+    words = shlex.split(command)
+    assert words[:4] == ["python", "-m", "pip", "install"] and len(words) == 5, command
+    match = re.fullmatch(r"\.\[(\w+)\]", words[4])
+    assert match, command
+    extras = tomllib.loads((project / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    assert any(r.startswith("pytest==") for r in extras[match[1]]), (command, extras)

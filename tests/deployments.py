@@ -79,6 +79,18 @@ def resolve(value: Any, summary: dict) -> Any:
     return value
 
 
+def uploaded_artifact(dependency: str, summary: dict) -> str:
+    """Where deployment put a dependency that names a built artifact (`./dist/*.whl`): the summary keeps the local
+    glob, the job points at the uploaded file, `<artifact_path>/.internal/<file>`."""
+    for artifact in summary.get("artifacts", {}).values():
+        for file in artifact.get("files", []):
+            pattern = Path(file["source"]).relative_to(artifact["path"])
+            if Path(dependency) == pattern:
+                (built,) = Path(artifact["path"]).glob(pattern.as_posix())
+                return f"{summary['workspace']['artifact_path']}/.internal/{built.name}"
+    return dependency
+
+
 def mismatches(expected: Any, actual: Any, where: str = "") -> list[str]:
     """Where `actual` differs from `expected`; fields the workspace adds (server-side defaults) are ignored."""
     if isinstance(expected, dict):
@@ -121,7 +133,7 @@ def workspace_acl(simulator, token: str, object_path: str) -> set[tuple[str, str
 
 def workspace_differences(simulator, token: str, summary: dict) -> list[str]:
     """Every way the workspace differs from what the deployed bundle declares (its summary): each job's settings
-    and permissions, every notebook and requirements file a job names, the experiment and its permissions, the
+    and permissions, every notebook and wheel a job names, the experiment and its permissions, the
     registered model and its grants."""
     found: list[str] = []
     resources = summary["resources"]
@@ -131,12 +143,15 @@ def workspace_differences(simulator, token: str, summary: dict) -> list[str]:
             found.append(f"job {key}: {status} {body}")
             continue
         declared = resolve({k: v for k, v in job.items() if k not in ("id", "url", "permissions")}, summary)
+        for environment in declared.get("environments", []):
+            spec = environment["spec"]
+            spec["dependencies"] = [uploaded_artifact(d, summary) for d in spec.get("dependencies", [])]
         found += [f"job {key}{m}" for m in mismatches(declared, body["settings"])]
         acl = workspace_acl(simulator, token, f"/jobs/{job['id']}")
         if acl != declared_acl(job):
             found.append(f"job {key}: permissions {sorted(acl)} instead of {sorted(declared_acl(job))}")
         paths = [t["notebook_task"]["notebook_path"] for t in job["tasks"] if "notebook_task" in t]
-        paths += [d.removeprefix("-r ") for e in job.get("environments", []) for d in e["spec"]["dependencies"]]
+        paths += [d for e in declared.get("environments", []) for d in e["spec"]["dependencies"]]
         for path in paths:
             status, _ = simulator.api("GET", "/api/2.0/workspace/get-status", token=token, query={"path": path})
             if status != 200:

@@ -3,56 +3,71 @@ Written from the documented layout, not from the template tree."""
 
 from __future__ import annotations
 
-from matrix import Combination
+from matrix import Combination, alphanumeric_underscore
 
-# Every project has these: configuration, sample data, the local stand-ins and the local pipeline runner,
-# training, validation, deployment, batch inference (with the prediction table contract), monitoring, and
-# their tests.
+
+def package_name(c: Combination) -> str:
+    """The project's Python package (src/<package>/): the project folder name, lower-cased."""
+    return alphanumeric_underscore(c["input_project_name"]).lower()
+
+
+# Every project has these: the package (src/<package>/: dataset and features, training, validation,
+# deployment, batch inference with the prediction table contract, monitoring, the local stand-ins and the
+# local run), the notebooks the jobs run (in the folders the customization guide names), sample data,
+# the tests, and a README in every folder a data scientist opens.
 COMMON = {
-    "requirements.txt",
-    "test-requirements.txt",
-    "pytest.ini",
+    "pyproject.toml",
+    "data/README.md",
     "data/sample_trips.parquet",
-    "local/__init__.py",
-    "local/spark.py",
-    "local/tables.py",
-    "local/bundle_jobs.py",
-    "local/pipeline_spark.py",
-    "local/run_pipeline.py",
-    "training/__init__.py",
-    "training/trip_features.py",
-    "training/train.py",
-    "validation/__init__.py",
-    "validation/validation.py",
-    "validation/notebooks/ModelValidation.py",
+    "src/{pkg}/README.md",
+    "src/{pkg}/__init__.py",
+    "src/{pkg}/dataset.py",
+    "src/{pkg}/model_registry.py",
+    "src/{pkg}/prediction_table.py",
+    "src/{pkg}/features/__init__.py",
+    "src/{pkg}/features/trip_features.py",
+    "src/{pkg}/training/__init__.py",
+    "src/{pkg}/training/train.py",
+    "src/{pkg}/validation/__init__.py",
+    "src/{pkg}/validation/validation.py",
+    "src/{pkg}/deployment/__init__.py",
+    "src/{pkg}/deployment/deploy.py",
+    "src/{pkg}/batch_inference/__init__.py",
+    "src/{pkg}/batch_inference/predict.py",
+    "src/{pkg}/monitoring/__init__.py",
+    "src/{pkg}/monitoring/metric_violation_check_query.py",
+    "src/{pkg}/monitoring/monitor.py",
+    "src/{pkg}/local/__init__.py",
+    "src/{pkg}/local/__main__.py",
+    "src/{pkg}/local/bundle.py",
+    "src/{pkg}/local/monitoring.py",
+    "src/{pkg}/local/runner.py",
+    "src/{pkg}/local/spark.py",
+    "src/{pkg}/local/tables.py",
+    "src/{pkg}/local/tasks.py",
+    "training/README.md",
     "validation/README.md",
-    "deployment/__init__.py",
-    "deployment/model_registry.py",
-    "deployment/model_deployment/__init__.py",
-    "deployment/model_deployment/deploy.py",
+    "validation/notebooks/ModelValidation.py",
+    "deployment/model_deployment/README.md",
     "deployment/model_deployment/notebooks/ModelDeployment.py",
-    "deployment/batch_inference/__init__.py",
-    "deployment/batch_inference/prediction_table.py",
-    "deployment/batch_inference/predict.py",
-    "deployment/batch_inference/notebooks/BatchInference.py",
     "deployment/batch_inference/README.md",
-    "monitoring/__init__.py",
-    "monitoring/metric_violation_check_query.py",
-    "monitoring/monitor.py",
-    "monitoring/local_profile_metrics.py",
+    "deployment/batch_inference/notebooks/BatchInference.py",
+    "monitoring/README.md",
     "monitoring/notebooks/MonitoredMetricViolationCheck.py",
     "monitoring/notebooks/UpdateMonitor.py",
-    "monitoring/README.md",
+    "tests/README.md",
     "tests/conftest.py",
-    "tests/local_tables_test.py",
     "tests/notebooks_test.py",
     "tests/training/train_test.py",
     "tests/validation/validation_test.py",
     "tests/deployment/deploy_test.py",
-    "tests/deployment/batch_inference_test.py",
+    "tests/batch_inference/predict_test.py",
     "tests/monitoring/metric_violation_check_test.py",
     "tests/monitoring/monitor_test.py",
-    "tests/monitoring/local_profile_metrics_test.py",
+    "tests/local/bundle_test.py",
+    "tests/local/monitoring_test.py",
+    "tests/local/runner_test.py",
+    "tests/local/tables_test.py",
 }
 
 WITHOUT_FEATURE_STORE = {
@@ -61,27 +76,28 @@ WITHOUT_FEATURE_STORE = {
 
 WITH_FEATURE_STORE = {
     "training/notebooks/TrainWithFeatureStore.py",
-    "training/train_with_feature_store.py",
-    "feature_engineering/__init__.py",
+    "src/{pkg}/training/train_with_feature_store.py",
+    "src/{pkg}/features/date_range.py",
+    "src/{pkg}/features/pickup_features.py",
+    "src/{pkg}/features/dropoff_features.py",
+    "src/{pkg}/features/lookups.py",
+    "src/{pkg}/features/write.py",
+    "src/{pkg}/local/feature_engineering.py",
     "feature_engineering/README.md",
-    "feature_engineering/feature_lookups.py",
-    "feature_engineering/write_features.py",
-    "feature_engineering/features/__init__.py",
-    "feature_engineering/features/date_range.py",
-    "feature_engineering/features/pickup_features.py",
-    "feature_engineering/features/dropoff_features.py",
     "feature_engineering/notebooks/GenerateAndWriteFeatures.py",
-    "tests/feature_engineering/pickup_features_test.py",
-    "tests/feature_engineering/dropoff_features_test.py",
-    "tests/feature_engineering/feature_lookups_test.py",
+    "tests/features/pickup_features_test.py",
+    "tests/features/dropoff_features_test.py",
+    "tests/local/feature_engineering_test.py",
 }
 
 # deploy_models: production promotes staging's champion instead of retraining.
 WITH_PROMOTION = {
-    "deployment/model_promotion/__init__.py",
-    "deployment/model_promotion/promote.py",
+    "src/{pkg}/promotion/__init__.py",
+    "src/{pkg}/promotion/promote.py",
+    "src/{pkg}/local/promotion.py",
+    "deployment/model_promotion/README.md",
     "deployment/model_promotion/notebooks/PromoteModel.py",
-    "tests/deployment/model_promotion_test.py",
+    "tests/promotion/promote_test.py",
 }
 
 
@@ -90,4 +106,4 @@ def project_files(c: Combination) -> set[str]:
     files |= WITH_FEATURE_STORE if c["input_include_feature_store"] == "yes" else WITHOUT_FEATURE_STORE
     if c["input_deployment_pattern"] == "deploy_models":
         files |= WITH_PROMOTION
-    return files
+    return {f.format(pkg=package_name(c)) for f in files}

@@ -53,15 +53,39 @@ def task_values_set(path: Path) -> set[str]:
     return {ast.literal_eval(c.args[0]) for c in _calls(parse(path), "dbutils.jobs.taskValues.set")}
 
 
+def module_name(path: Path) -> str | None:
+    """The dotted name of a module under a project's `src/` folder (None elsewhere)."""
+    parts = path.with_suffix("").parts
+    if "src" not in parts:
+        return None
+    name = parts[len(parts) - parts[::-1].index("src") :]
+    return ".".join(name[:-1] if name[-1] == "__init__" else name)
+
+
 def imported_modules(path: Path) -> set[str]:
-    """Every module a file imports (for `from a.b import c`: "a.b")."""
+    """Every module a file imports (for `from a.b import c`: "a.b"); relative imports of a module in a
+    project's `src/` are resolved to absolute names."""
     modules = set()
     for node in ast.walk(parse(path)):
         if isinstance(node, ast.Import):
             modules |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level:
+            package = module_name(path)
+            assert package, f"{path}: relative import outside src/"
+            if path.name != "__init__.py":
+                package = package.rpartition(".")[0]
+            base = package.split(".")
+            base = base[: len(base) - node.level + 1]
+            modules.add(".".join([*base, *([node.module] if node.module else [])]))
         elif isinstance(node, ast.ImportFrom) and node.module:
             modules.add(node.module)
     return modules
+
+
+def package_dir(project: Path) -> Path:
+    """The project's Python package, src/<package>/."""
+    (package,) = (p for p in (project / "src").iterdir() if p.is_dir())
+    return package
 
 
 def constants(path: Path) -> dict[str, object]:
@@ -82,9 +106,10 @@ def keyword_arguments(path: Path, dotted: str) -> list[set[str]]:
 
 
 def function_parameters(path: Path, name: str) -> list[str]:
+    """The parameter names of function (or method) `name`, keyword-only ones included, in order."""
     for node in ast.walk(parse(path)):
         if isinstance(node, ast.FunctionDef) and node.name == name:
-            return [a.arg for a in node.args.args]
+            return [a.arg for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)]
     raise AssertionError(f"{path}: no function {name}")
 
 

@@ -5,10 +5,9 @@ inference and the monitor import."""
 from __future__ import annotations
 
 import pytest
-from generated_code import constants, imported_modules, widgets
+from expected_project_files import package_name
+from generated_code import constants, imported_modules, package_dir, python_files, widgets
 from matrix import PROJECT_COMBINATIONS
-
-CONTRACT = "deployment.batch_inference.prediction_table"
 
 
 @pytest.mark.parametrize("combo", PROJECT_COMBINATIONS, ids=lambda c: c.id)
@@ -16,12 +15,12 @@ def test_batch_inference_notebook_declares_exactly_the_job_parameters(combo, ren
     declared = widgets(rendered(combo).project / "deployment" / "batch_inference" / "notebooks" / "BatchInference.py")
     assert set(declared) == {"env", "input_table_name", "output_table_name", "model_name"}
     assert set(declared["env"].choices) == {"dev", "staging", "prod", "test"}
-    assert declared["input_table_name"].default == "samples.nyctaxi.trips"
+    assert declared["input_table_name"].default == ""  # the bundle variable input_table_name names it
 
 
 @pytest.mark.parametrize("combo", PROJECT_COMBINATIONS, ids=lambda c: c.id)
 def test_batch_inference_scores_with_the_champion_and_appends(combo, rendered):
-    predict = (rendered(combo).project / "deployment" / "batch_inference" / "predict.py").read_text()
+    predict = (package_dir(rendered(combo).project) / "batch_inference" / "predict.py").read_text()
     assert 'f"models:/{model_name}@{CHAMPION}"' in predict
     assert '.write.mode("append").saveAsTable(output_table_name)' in predict
     assert "to_prediction_table(" in predict
@@ -30,7 +29,8 @@ def test_batch_inference_scores_with_the_champion_and_appends(combo, rendered):
 @pytest.mark.parametrize("combo", PROJECT_COMBINATIONS, ids=lambda c: c.id)
 def test_prediction_table_contract_is_what_the_monitor_expects(combo, rendered):
     project = rendered(combo).project
-    contract = constants(project / "deployment" / "batch_inference" / "prediction_table.py")
+    package = package_dir(project)
+    contract = constants(package / "prediction_table.py")
     assert (contract["PREDICTION_COLUMN"], contract["MODEL_ID_COLUMN"], contract["TIMESTAMP_COLUMN"]) == (
         "prediction",
         "model_id",
@@ -38,11 +38,22 @@ def test_prediction_table_contract_is_what_the_monitor_expects(combo, rendered):
     )
     assert contract["PROBLEM_TYPE"] == "regression"
     # The label is the fare the model predicts (upstream's monitor read a `price` column that does not exist).
-    assert constants(project / "training" / "trip_features.py")["LABEL_COLUMN"] == "fare_amount"
-    assert CONTRACT in imported_modules(project / "deployment" / "batch_inference" / "predict.py")
-    assert CONTRACT in imported_modules(project / "monitoring" / "monitor.py")
+    assert constants(package / "dataset.py")["LABEL_COLUMN"] == "fare_amount"
+    name = f"{package_name(combo)}.prediction_table"
+    assert name in imported_modules(package / "batch_inference" / "predict.py")
+    assert name in imported_modules(package / "monitoring" / "monitor.py")
     price = [p.name for p in project.rglob("*.py") if '"price"' in p.read_text()]
     assert price == []
+
+
+@pytest.mark.parametrize("combo", PROJECT_COMBINATIONS, ids=lambda c: c.id)
+def test_the_label_is_named_in_one_module(combo, rendered):
+    """Training, validation, the contract, the monitor and the feature computations import the label; no other
+    file of the project's package or notebooks spells it."""
+    project = rendered(combo).project
+    label = constants(package_dir(project) / "dataset.py")["LABEL_COLUMN"]
+    spelled = [p.relative_to(project).as_posix() for p in python_files(project) if f'"{label}"' in p.read_text()]
+    assert [p for p in spelled if not p.startswith("tests/")] == [f"src/{package_name(combo)}/dataset.py"]
 
 
 @pytest.mark.parametrize("combo", PROJECT_COMBINATIONS, ids=lambda c: c.id)

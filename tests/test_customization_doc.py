@@ -35,7 +35,8 @@ def named_paths() -> list[str]:
         if re.fullmatch(r"\.[a-z]+", span) and span.endswith(PATH_SUFFIXES):
             continue  # a file extension, not a path
         if "/" in span or span.endswith(PATH_SUFFIXES):
-            paths.append(span.removeprefix("./").rstrip("/"))
+            # A placeholder such as `src/<package>/` stands for any name there.
+            paths.append(re.sub(r"<[^>/]+>", "*", span).removeprefix("./").rstrip("/"))
     return sorted(set(paths))
 
 

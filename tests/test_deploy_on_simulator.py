@@ -36,7 +36,7 @@ from cicd_repository import add_project, repository_with_project
 from deployments import Deployment, leftovers, run_of, workspace_differences
 from matrix import DEPLOYED, DEPLOYED_ADDED, SIDE_BY_SIDE, Combination, by_id, with_added_project
 
-from tooling.render import cli_path
+from tooling.render import cli_environment, cli_path
 from tooling.simulator import new_token
 
 CASES = [pytest.param(c, None, id=c) for c in DEPLOYED] + [
@@ -214,7 +214,7 @@ def test_a_deploy_interrupted_while_rate_limited_is_recovered_with_force_lock(re
     token = new_token()
     deployment = Deployment(simulator, token, rendered(by_id("defaults")).project, tmp_path, "staging")
     simulator.fault(token, JOB_CREATE, 429, FAULT_BODY[429], times=10_000)
-    env = simulator.cli_env(deployment.home, token=token, base={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"})
+    env = cli_environment(simulator, deployment.home, token=token)
     proc = subprocess.Popen(
         [str(cli_path()), "bundle", "deploy", "-t", "staging"],
         cwd=deployment.workdir,

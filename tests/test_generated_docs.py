@@ -1,4 +1,5 @@
-"""The generated root README, docs/ and platform READMEs agree with the pipelines they describe."""
+"""The generated root README, docs/ and platform READMEs agree with the pipelines they describe, and the
+project README's diagram with the bundle."""
 
 from __future__ import annotations
 
@@ -6,9 +7,10 @@ import re
 from pathlib import Path
 
 import pytest
+from bundle_expectations import full_jobs
 from cicd_expectations import expected_test_prefix
 from expected_cicd_files import cicd_files, platform_family
-from matrix import CICD_COMBINATIONS, alphanumeric_underscore
+from matrix import CICD_COMBINATIONS, PROJECT_COMBINATIONS, alphanumeric_underscore
 
 PLATFORM_README = {
     "github": ".github/workflows/README.md",
@@ -139,3 +141,58 @@ def test_docs_name_the_input_branches_and_catalogs(combo, rendered):
         assert f"`{combo['input_release_branch']}`" in text
     for key in ("input_staging_catalog_name", "input_prod_catalog_name", "input_test_catalog_name"):
         assert f"`{combo[key]}`" in guide and f"`{combo[key]}`" in flow
+
+
+# --- the project README's diagram -----------------------------------------------------------------------------
+MERMAID = re.compile(r"^```mermaid\n(.*?)^```$", re.S | re.M)
+NODE = re.compile(r"^\s*(\w+)\s*[\[{(]", re.M)  # a node's first mention: id, then its shape and label
+SUBGRAPH = re.compile(r"^\s*subgraph (\w+)\[", re.M)
+SCHEDULE = re.compile(r"daily (\d\d):(\d\d)")
+
+
+def project_diagram(project) -> str:
+    (diagram,) = MERMAID.findall((project.project / "README.md").read_text())
+    return diagram
+
+
+@pytest.mark.parametrize("combo", PROJECT_COMBINATIONS, ids=lambda c: c.id)
+def test_the_diagram_names_exactly_the_bundles_jobs_tasks_and_targets(combo, rendered):
+    """The flow in the project README is generated from the answers: every job, task and target it draws exists
+    in the rendered bundle, and it draws all of them; a job's schedule is the one of its resource file."""
+    project = rendered(combo)
+    diagram = project_diagram(project)
+    jobs = full_jobs(project)
+    subgraphs = SUBGRAPH.findall(diagram)
+    drawn_jobs = {s for s in subgraphs if s.endswith("_job")}
+    assert drawn_jobs == set(jobs)
+    nodes = set(NODE.findall(diagram)) - set(subgraphs)
+    drawn_tasks = {tuple(n.split("__", 1)) for n in nodes if "__" in n}
+    assert drawn_tasks == {(key, task["task_key"]) for key, job in jobs.items() for task in job["tasks"]}
+    targets = set(project.yaml(f"{combo.project_dir}/databricks.yml")["targets"])
+    assert {n.removeprefix("target_") for n in nodes if n.startswith("target_")} == targets
+    for key, job in jobs.items():
+        title = re.search(rf'subgraph {key}\["([^"]*)"\]', diagram)[1]
+        cron = (job.get("schedule") or {}).get("quartz_cron_expression")
+        schedule = SCHEDULE.search(title)
+        if cron is None:
+            assert schedule is None, key
+        else:
+            _, minute, hour = cron.split()[:3]
+            assert schedule and (int(schedule[1]), int(schedule[2])) == (int(hour), int(minute)), (key, title)
+
+
+@pytest.mark.parametrize("combo", PROJECT_COMBINATIONS, ids=lambda c: c.id)
+def test_the_diagram_shows_the_ci_stages_and_aliases_of_the_answers(combo, rendered):
+    diagram = project_diagram(rendered(combo))
+    assert diagram.startswith("flowchart ")
+    assert diagram.count("subgraph ") == diagram.count("\n    end\n") + diagram.count("\n  end\n")
+    for alias in ("challenger", "champion"):
+        assert alias in diagram
+    edges = re.findall(r"^\s*(\w+) -[->.]+(?:\|[^|]*\|)? (\w+)$", diagram, re.M)
+    declared = set(SUBGRAPH.findall(diagram)) | set(NODE.findall(diagram))
+    assert edges and all(a in declared and b in declared for a, b in edges)
+    if combo.has_cicd:
+        assert f"into {combo['input_default_branch']}" in diagram and f"into {combo['input_release_branch']}" in diagram
+        assert ("ci_release", "target_prod") in edges
+    else:
+        assert "ci_" not in diagram

@@ -3,8 +3,9 @@
 The renders together cover the feature store yes/no, deploy_code/deploy_models and every cloud (clouds only
 change comments, so they are rotated rather than multiplied). Each runs one pytest process (one Spark session)
 in the cached project virtualenv of tooling/project_env.py, built once per machine from the feature-store
-render's requirements, the superset of all variants. Without the feature store the run also blocks any import
-of the Feature Engineering client, so a stray import fails the run even though the venv has the package.
+render's requirements, the superset of all variants, with the project's src/ on PYTHONPATH (what its editable
+install does). Without the feature store the run also blocks any import of the Feature Engineering client, so
+a stray import fails the run even though the venv has the package.
 """
 
 from __future__ import annotations
@@ -21,22 +22,24 @@ from matrix import REPRESENTATIVE, SUPERSET, Combination, by_id
 
 # The generated suites, by what they cover (tests per file).
 BASE_TESTS = {
-    "tests/local_tables_test.py": 2,
     "tests/notebooks_test.py": 3,
     "tests/training/train_test.py": 4,
     "tests/validation/validation_test.py": 7,
     "tests/deployment/deploy_test.py": 3,
-    "tests/deployment/batch_inference_test.py": 4,
+    "tests/batch_inference/predict_test.py": 4,
     "tests/monitoring/metric_violation_check_test.py": 7,
     "tests/monitoring/monitor_test.py": 3,
-    "tests/monitoring/local_profile_metrics_test.py": 2,
+    "tests/local/bundle_test.py": 4,
+    "tests/local/monitoring_test.py": 3,
+    "tests/local/runner_test.py": 2,
+    "tests/local/tables_test.py": 2,
 }
 FEATURE_STORE_TESTS = {
-    "tests/feature_engineering/pickup_features_test.py": 2,
-    "tests/feature_engineering/dropoff_features_test.py": 2,
-    "tests/feature_engineering/feature_lookups_test.py": 4,
+    "tests/features/pickup_features_test.py": 2,
+    "tests/features/dropoff_features_test.py": 2,
+    "tests/local/feature_engineering_test.py": 5,
 }
-PROMOTION_TESTS = {"tests/deployment/model_promotion_test.py": 3}
+PROMOTION_TESTS = {"tests/promotion/promote_test.py": 3}
 
 FE_IMPORT_GUARD = '''
 """pytest plugin: fail any import of the Feature Engineering client (project without the feature store)."""
@@ -97,12 +100,13 @@ def test_generated_project_tests_pass(combination_id, rendered, project_python, 
     project = Path(shutil.copytree(rendered(combo).project, tmp_path / "project"))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "PYTEST", "VIRTUAL_ENV"))}
     env["SPARK_LOCAL_IP"] = "127.0.0.1"
+    env["PYTHONPATH"] = str(project / "src")
     args = [str(project_python), "-m", "pytest", "-q", "-p", "no:cacheprovider"]
     if combo["input_include_feature_store"] == "no":
         guard = tmp_path / "guard"
         guard.mkdir()
         (guard / "no_feature_engineering.py").write_text(FE_IMPORT_GUARD)
-        env["PYTHONPATH"] = str(guard)
+        env["PYTHONPATH"] += os.pathsep + str(guard)
         args += ["-p", "no_feature_engineering"]
     start = time.monotonic()
     proc = subprocess.run(args, cwd=project, env=env, capture_output=True, text=True, timeout=1200)
@@ -116,13 +120,14 @@ def test_generated_project_tests_pass(combination_id, rendered, project_python, 
     assert not {"failed", "error", "errors", "skipped", "xfailed", "xpassed"} & set(counts), counts
 
 
-def test_project_venv_is_keyed_by_both_requirement_files_and_the_python_version():
-    from tooling.project_env import env_key
+def test_project_venv_is_keyed_by_the_requirements_and_the_python_version(rendered, tmp_path):
+    from tooling.project_env import env_key, project_requirements
 
-    base = env_key(["mlflow==3.17.2\n", "pytest==9.2.0\n"], (3, 12))
-    assert env_key(["mlflow==3.17.2\n", "pytest==9.2.0\n"], (3, 12)) == base
-    assert env_key(["mlflow==3.17.1\n", "pytest==9.2.0\n"], (3, 12)) != base
-    assert env_key(["mlflow==3.17.2\n", "pytest==9.1.0\n"], (3, 12)) != base
-    assert env_key(["mlflow==3.17.2\n", "pytest==9.2.0\n"], (3, 11)) != base
-    # File boundaries count: moving a line from one file to the other is a different environment.
-    assert env_key(["mlflow==3.17.2\npytest==9.2.0\n", ""], (3, 12)) != base
+    requirements = project_requirements(rendered(by_id(SUPERSET)).project)
+    assert any(r.startswith("mlflow==") for r in requirements) and any(r.startswith("pytest==") for r in requirements)
+    base = env_key(requirements, (3, 12))
+    assert env_key(list(reversed(requirements)), (3, 12)) == base  # the order of the lists does not matter
+    assert env_key(requirements, (3, 11)) != base
+    changed = [r.replace("==", "==0.") if r.startswith("mlflow==") else r for r in requirements]
+    assert env_key(changed, (3, 12)) != base
+    assert env_key(requirements[1:], (3, 12)) != base

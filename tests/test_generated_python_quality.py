@@ -1,6 +1,6 @@
-"""Every rendered project's Python is lint-clean and formatted (ruff, with the project's own config if it has
-one, else ruff's defaults), its notebooks are Databricks source files, its doc links point to the chosen
-cloud's documentation, and its requirements are pinned."""
+"""Every rendered project's Python is lint-clean and formatted (ruff, with the project's own configuration in
+its pyproject.toml, at its own line length), its notebooks are Databricks source files, its doc links point to
+the chosen cloud's documentation, and its requirements are pinned."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -31,11 +32,11 @@ def ruff(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 def test_ruff_check_and_format_pass(combo, rendered, tmp_path):
     # Copy the project out of the output tree so no configuration around it (or in this repo) applies.
     project = shutil.copytree(rendered(combo).project, tmp_path / "project")
-    has_config = any((project / name).exists() for name in ("pyproject.toml", "ruff.toml", ".ruff.toml"))
-    isolated = () if has_config else ("--isolated",)
-    check = ruff("check", *isolated, cwd=project)
+    config = tomllib.loads((project / "pyproject.toml").read_text())["tool"]["ruff"]
+    assert config["line-length"] and "E501" in config["lint"]["extend-select"]  # lines fit the project's length
+    check = ruff("check", cwd=project)
     assert check.returncode == 0, check.stdout + check.stderr
-    fmt = ruff("format", "--check", *isolated, cwd=project)
+    fmt = ruff("format", "--check", cwd=project)
     assert fmt.returncode == 0, fmt.stdout + fmt.stderr
 
 
@@ -67,14 +68,15 @@ def test_doc_links_point_to_the_chosen_clouds_documentation(combo, rendered):
 @pytest.mark.parametrize("combo", PROJECT_COMBINATIONS, ids=lambda c: c.id)
 def test_requirements_are_pinned_for_the_serverless_environment_and_local_tests(combo, rendered):
     project = rendered(combo).project
-    requirements = {}
-    for name in ("requirements.txt", "test-requirements.txt"):
-        lines = [line for line in (project / name).read_text().splitlines() if line and not line.startswith("#")]
-        assert all(PINNED.match(line) for line in lines), lines
-        requirements.update(line.split("==") for line in lines)
+    metadata = tomllib.loads((project / "pyproject.toml").read_text())["project"]
+    runtime, dev = metadata["dependencies"], metadata["optional-dependencies"]["dev"]
+    assert all(PINNED.match(line) for line in [*runtime, *dev]), [*runtime, *dev]
+    requirements = dict(line.split("==") for line in [*runtime, *dev])
     assert requirements["mlflow"].startswith("3.")
     assert int(requirements["pandas"].split(".")[0]) < 3  # pandas 3 warns on every PySpark conversion
     assert requirements["pyspark"].startswith("4.2.")
     assert {"lightgbm", "databricks-sdk", "scikit-learn", "pytest"} <= set(requirements)
     # Spark comes from the Databricks runtime there: it must not be in the job environment.
-    assert "pyspark" not in (project / "requirements.txt").read_text()
+    assert not any(line.startswith("pyspark") for line in runtime)
+    # The jobs' serverless environment (version 5) runs Python 3.12.
+    assert metadata["requires-python"] == ">=3.12"

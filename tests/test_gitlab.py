@@ -8,6 +8,7 @@ import subprocess
 import pytest
 import yaml
 from cicd_expectations import (
+    assert_installs_the_project_for_its_tests,
     docker_calls_of_push_script,
     expected_docker_calls,
     expected_test_prefix,
@@ -147,10 +148,9 @@ def test_deployments_and_integration_tests_are_serialised_in_their_own_resource_
     assert staging["environment"] == {"name": "staging"}
     assert prod["environment"] == {"name": "production"}
     assert ci["integration-test"]["needs"] == ["unit-test"]
-    assert ci["unit-test"]["script"][1:] == [
-        "python -m pip install -r requirements.txt -r test-requirements.txt",
-        "python -m pytest --junitxml=unit-tests.xml",
-    ]
+    install, test = ci["unit-test"]["script"][1:]
+    assert_installs_the_project_for_its_tests(install, rendered(combo).project)
+    assert test == "python -m pytest --junitxml=unit-tests.xml"
 
 
 @pytest.mark.parametrize("combo", [c for c in GITLAB if not c.has_project], ids=lambda c: c.id)

@@ -1,18 +1,28 @@
-"""Slow tier: the generated project's local pipeline (`python -m local.run_pipeline`) runs end to end.
+"""The generated project's local run (`python -m <package>.local`): what it reads from the bundle, and, in the slow
+tier, the run itself, end to end.
 
-For the representative renders of the slow tier (feature store yes and no, deploy_code and deploy_models,
-a project without CI/CD whose bundle declares only the dev target), the pipeline runs in a copy of the
-project, in the cached project virtualenv. The test then checks what the run left behind, not only what it
-reported: the MLflow store (read with MlflowClient in the project venv), the prediction table and the
-profile metrics table (read back from their files with pyarrow).
+The local run asks the Databricks CLI for the resolved configuration of a target (`bundle validate -o json`), here
+the pinned CLI talking to the workspace simulator (tooling/workspace_cli.py). The fast tests load the
+project's `local/bundle.py` (standard library only) and check, for one project per setup mode, feature-store
+answer and deployment pattern, that the CLI's configuration gives the job order and task order the run follows,
+that every notebook task has a local equivalent, and that every parameter resolves once upstream tasks have set
+their task values.
 
-One render runs with Delta Lake's jars made unresolvable (Ivy pointed at an empty repository and an empty
-cache through SPARK_CONF_DIR), so the parquet fallback is exercised; the others must get Delta Lake from
-Maven Central (or the Ivy cache), as a user of this machine kind does.
+In the slow tier, for the representative renders (feature store yes and no, deploy_code and deploy_models, a
+project without CI/CD whose bundle declares only the dev target), the run goes in a copy of the project, in the
+cached project virtualenv. deploy_models with CI/CD runs `--target staging --target prod`, following a model from
+staging into production; every other render runs its default target, dev. The test then checks what the run left
+behind, not only what it reported: the MLflow store (read with MlflowClient in the project venv), the prediction
+table and the profile metrics table (read back from their files with pyarrow).
+
+One render runs with Delta Lake's jars made unresolvable (Ivy pointed at an empty repository and an empty cache
+through SPARK_CONF_DIR), so the parquet fallback is exercised; the others must get Delta Lake from Maven Central
+(or the Ivy cache), as a user of this machine kind does.
 """
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import json
 import math
@@ -24,9 +34,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
+from expected_project_files import package_name
+from generated_code import package_dir, task_values_set
 from matrix import PROJECT_COMBINATIONS, REPRESENTATIVE, Combination, by_id
 
 from tooling.example import pipeline_env, run_local_pipeline
+from tooling.workspace_cli import cli_wrapper
 
 # Renders whose run must fall back to parquet (Delta Lake's jars made unresolvable).
 WITHOUT_DELTA_JARS = {"project-gcp-nofs-models"}
@@ -67,19 +80,48 @@ IVY_NOWHERE = """<ivysettings>
 """
 
 
-def expected_stages(c: Combination) -> list[str]:
-    stages = ["setup"]
+def is_promoting_with_cicd(c: Combination) -> bool:
+    return c["input_deployment_pattern"] == "deploy_models" and c.setup == "CICD_and_Project"
+
+
+def run_targets(c: Combination) -> list[str]:
+    """The targets the slow test runs: staging then prod to follow a promotion, else the default (dev)."""
+    return ["staging", "prod"] if is_promoting_with_cicd(c) else ["dev"]
+
+
+def expected_jobs(c: Combination, target: str) -> list[str]:
+    """The jobs of a target in the order the run takes them: unscheduled first (CD runs them right after
+    deploying), then by time of day (features 07:00, training 09:00, batch inference 11:00, retraining 18:00)."""
+    promotes = c["input_deployment_pattern"] == "deploy_models"
+    jobs = ["model_promotion_job"] if promotes and target == "prod" else []
     if c["input_include_feature_store"] == "yes":
-        stages.append("features")
-    stages += ["training", "validation", "deployment", "batch_inference", "monitor", "retraining_check"]
-    if c["input_deployment_pattern"] == "deploy_models":
-        stages.append("promotion")
-    return stages
+        jobs.append("write_feature_table_job")
+    if not (promotes and target == "prod"):
+        jobs.append("model_training_job")
+    return [*jobs, "batch_inference_job", "retraining_job"]
+
+
+EXPECTED_TASKS = {
+    "write_feature_table_job": ["DropoffFeatures", "PickupFeatures"],  # independent: by task key
+    "model_training_job": ["Train", "ModelValidation", "ModelDeployment"],
+    "model_promotion_job": ["PromoteModel", "ModelValidation", "ModelDeployment"],
+    "batch_inference_job": ["BatchInference", "UpdateMonitor"],
+    "retraining_job": ["monitored_metric_violation_check", "is_metric_violated", "trigger_retraining"],
+}
+
+
+def expected_stages(c: Combination) -> list[str]:
+    return ["setup"] + [
+        f"{target} / {job} / {task}"
+        for target in run_targets(c)
+        for job in expected_jobs(c, target)
+        for task in EXPECTED_TASKS[job]
+    ]
 
 
 def training_catalog(c: Combination) -> str:
-    """deploy_code runs the dev target's jobs; deploy_models trains in staging (and promotes into prod)."""
-    if c["input_deployment_pattern"] == "deploy_models":
+    """dev's catalog (the inference table answer's), or staging's when the run follows a promotion."""
+    if is_promoting_with_cicd(c):
         return c["input_staging_catalog_name"]
     return c["input_inference_table_name"].split(".")[0]
 
@@ -112,11 +154,12 @@ def read_table(location: Path) -> pa.Table:
 
 
 def stage_results(summary: dict) -> dict[str, dict]:
+    """Each stage's result, by stage name (`setup`, `<target> / <job> / <task>`)."""
     return {stage["name"]: stage.get("result", {}) for stage in summary["stages"]}
 
 
-def run_pipeline(project: Path, python: Path, tmp_path: Path, *args: str, extra_env=None):
-    """Run the local pipeline in `project`; returns the process and the summary it wrote."""
+def run_pipeline(project: Path, python: Path, tmp_path: Path, workspace, *args: str, extra_env=None):
+    """Run the local run in `project`; returns the process and the summary it wrote."""
     summary_path = tmp_path / "summary.json"
     proc = run_local_pipeline(
         project,
@@ -124,6 +167,7 @@ def run_pipeline(project: Path, python: Path, tmp_path: Path, *args: str, extra_
         "--summary",
         str(summary_path),
         *args,
+        workspace=workspace,
         extra_env=extra_env,
         capture_output=True,
         text=True,
@@ -144,76 +188,114 @@ def mlflow_store(project: Path, python: Path, tmp_path: Path) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def load_bundle_jobs(project: Path, name: str):
-    """The rendered project's local/bundle_jobs.py (it needs only PyYAML, which this venv has)."""
-    spec = importlib.util.spec_from_file_location(f"bundle_jobs_{name}", project / "local" / "bundle_jobs.py")
+def load_bundle_module(project: Path, name: str):
+    """The rendered project's local/bundle.py (it needs only the standard library)."""
+    path = package_dir(project) / "local" / "bundle.py"
+    spec = importlib.util.spec_from_file_location(f"bundle_{name}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-@pytest.mark.parametrize("combo", PROJECT_COMBINATIONS, ids=lambda c: c.id)
-def test_local_pipeline_resolves_every_job_parameter_it_passes(combo, rendered, tmp_path):
-    """Without Spark: the parameters the runner reads from resources/ resolve completely, to the answers'
-    catalogs and schema, with task values handed from task to task as on Databricks."""
-    bundle_jobs = load_bundle_jobs(rendered(combo).project, combo.id.replace("-", "_"))
+def local_task_notebooks(project: Path) -> set[str]:
+    """The notebooks a local equivalent is registered for (`@local_task("...")` in the package's local/)."""
+    found = set()
+    for module in (package_dir(project) / "local").glob("*.py"):
+        for node in ast.walk(ast.parse(module.read_text())):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "local_task":
+                found.add(node.args[0].value)
+    return found
+
+
+# One project per setup mode, feature-store answer and deployment pattern: what the local run reads changes only
+# with those.
+VARIANTS = list(
+    {
+        (c.setup, c["input_include_feature_store"], c["input_deployment_pattern"]): c for c in PROJECT_COMBINATIONS
+    }.values()
+)
+
+
+@pytest.mark.parametrize("combo", VARIANTS, ids=lambda c: c.id)
+def test_the_local_run_reads_every_job_it_runs_from_the_cli(combo, rendered, simulator, tmp_path):
+    """Without Spark: the targets the slow test runs resolve through the CLI, in the job and task order the run
+    follows; every notebook task has a local equivalent; every parameter resolves to the answers' catalogs and
+    schema once the upstream tasks have set the task values their notebooks set."""
+    project = Path(shutil.copytree(rendered(combo).project, tmp_path / "project"))
+    bundle = load_bundle_module(project, combo.id.replace("-", "_"))
+    cli = cli_wrapper(simulator, tmp_path / "home", tmp_path / "bin") / "databricks"
     catalog, schema = training_catalog(combo), combo["input_schema_name"]
-    target = "staging" if combo["input_deployment_pattern"] == "deploy_models" else "dev"
-    bundle = bundle_jobs.load_bundle_target(rendered(combo).project, target, tmp_path / "workspace")
-    train = bundle.task_parameters("model_training_job", "Train")
+    registered = local_task_notebooks(project)
+    resolved = {}
+    for target_name in run_targets(combo):
+        target = bundle.resolve_target(project, None if target_name == "dev" else target_name, str(cli))
+        assert target.name == target_name
+        assert target.jobs_in_run_order() == expected_jobs(combo, target_name)
+        for job in target.jobs_in_run_order():
+            tasks = target.tasks_in_order(job)
+            assert [t["task_key"] for t in tasks] == EXPECTED_TASKS[job]
+            values: dict[str, dict[str, str]] = {}
+            for task in tasks:
+                if "notebook_task" not in task:
+                    continue
+                notebook = target.notebook(task)
+                assert notebook in registered, notebook
+                params = {
+                    k: target.resolve(v, values) for k, v in task["notebook_task"].get("base_parameters", {}).items()
+                }
+                for name, value in params.items():
+                    assert "${" not in value and "{{" not in value, (job, task["task_key"], name, value)
+                resolved[target_name, job, task["task_key"]] = params
+                keys = task_values_set(project / f"{notebook}.py")
+                values[task["task_key"]] = {key: f"{task['task_key']}-{key}" for key in keys}
+    first = run_targets(combo)[0]
+    train = resolved[first, "model_training_job", "Train"]
     assert train["model_name"].split(".")[:2] == [catalog, schema]
-    assert train["env"] == target and train["training_data_table"] == "samples.nyctaxi.trips"
-    bundle.set_task_values("Train", model_name=train["model_name"], model_version="7", model_uri="x")
-    used = {
-        "model_training_job": ["Train", "ModelValidation", "ModelDeployment"],
-        "batch_inference_job": ["BatchInference", "UpdateMonitor"],
-        "retraining_job": ["monitored_metric_violation_check"],
-    }
-    if combo["input_include_feature_store"] == "yes":
-        used["write_feature_table_job"] = ["PickupFeatures", "DropoffFeatures"]
-        assert train["pickup_features_table"] == f"{catalog}.{schema}.trip_pickup_features"
-    resolved = {(job, task): bundle.task_parameters(job, task) for job, tasks in used.items() for task in tasks}
-    for (job, task), params in resolved.items():
-        assert bundle.task_keys(job)[: len(used[job])] == used[job]
-        for name, value in params.items():
-            assert "${" not in value and "{{" not in value, (job, task, name, value)
-    validation = resolved[("model_training_job", "ModelValidation")]
-    assert (validation["model_name"], validation["model_version"]) == (train["model_name"], "7")
-    assert validation["experiment_name"] == train["experiment_name"]
-    inference = resolved[("batch_inference_job", "BatchInference")]
+    assert train["training_data_table"] == "samples.nyctaxi.trips"
+    validation = resolved[first, "model_training_job", "ModelValidation"]
+    assert validation["model_version"] == "Train-model_version"
+    assert validation["validation_input"] == "SELECT * FROM samples.nyctaxi.trips"
+    inference = resolved[first, "batch_inference_job", "BatchInference"]
     assert inference["model_name"] == train["model_name"]
     assert inference["output_table_name"].split(".")[0] == catalog
-    check = resolved[("retraining_job", "monitored_metric_violation_check")]
+    check = resolved[first, "retraining_job", "monitored_metric_violation_check"]
     assert check["table_name_under_monitor"] == inference["output_table_name"]
-
-    if combo["input_deployment_pattern"] == "deploy_models":
-        prod = bundle_jobs.load_bundle_target(rendered(combo).project, "prod", tmp_path / "prod")
-        promote = prod.task_parameters("model_promotion_job", "PromoteModel")
+    if combo["input_include_feature_store"] == "yes":
+        assert train["pickup_features_table"] == f"{catalog}.{schema}.trip_pickup_features"
+    if is_promoting_with_cicd(combo):
+        promote = resolved["prod", "model_promotion_job", "PromoteModel"]
         # Promotion copies from the model the staging target trains, into the prod catalog's model.
         assert promote["source_model_name"] == train["model_name"]
         assert promote["model_name"].split(".")[:2] == [combo["input_prod_catalog_name"], schema]
-        prod.set_task_values("PromoteModel", model_name=promote["model_name"], model_version="2", model_uri="x")
-        prod_validation = prod.task_parameters("model_promotion_job", "ModelValidation")
-        assert (prod_validation["model_name"], prod_validation["model_version"]) == (promote["model_name"], "2")
-        with pytest.raises(KeyError, match="not deployed to target prod"):
-            prod.task_parameters("model_training_job", "Train")
+        prod_validation = resolved["prod", "model_promotion_job", "ModelValidation"]
+        assert prod_validation["model_name"] == "PromoteModel-model_name"
 
 
-def test_undeclared_staging_target_uses_the_staging_catalog_variable(rendered, tmp_path):
-    """Without CI/CD only dev is declared; the local staging run must still train where promotion reads."""
-    project = Path(shutil.copytree(rendered(by_id("project-gcp-nofs-models")).project, tmp_path / "project"))
-    bundle_file = project / "databricks.yml"
-    assert "  staging:\n" not in bundle_file.read_text()
-    edited = bundle_file.read_text().replace('    default: "staging"\n', '    default: "ml_staging"\n')
-    assert edited != bundle_file.read_text()
-    bundle_file.write_text(edited)
-    bundle_jobs = load_bundle_jobs(project, "undeclared_staging")
-    staging = bundle_jobs.load_bundle_target(project, "staging", tmp_path / "staging")
-    prod = bundle_jobs.load_bundle_target(project, "prod", tmp_path / "prod")
-    trained = staging.task_parameters("model_training_job", "Train")["model_name"]
-    assert trained.startswith("ml_staging.")
-    assert prod.task_parameters("model_promotion_job", "PromoteModel")["source_model_name"] == trained
-    assert prod.task_parameters("model_promotion_job", "PromoteModel")["model_name"].startswith("prod.")
+def test_without_a_cli_or_a_connection_the_local_run_says_what_to_do(rendered, tmp_path):
+    project = Path(shutil.copytree(rendered(by_id("defaults")).project, tmp_path / "project"))
+    bundle = load_bundle_module(project, "errors")
+    with pytest.raises(bundle.BundleError, match="Databricks CLI .* was not found"):
+        bundle.resolve_target(project, None, str(tmp_path / "no-such-cli"))
+    # A CLI without any credentials: a clean HOME, no DATABRICKS_* variables.
+    from tooling.render import cli_path
+
+    lonely = tmp_path / "bin" / "databricks"
+    lonely.parent.mkdir()
+    lonely.write_text(f'#!/bin/sh\nexec env -i HOME={tmp_path / "home"} PATH=/usr/bin:/bin {cli_path()} "$@"\n')
+    lonely.chmod(0o755)
+    with pytest.raises(bundle.BundleError, match="databricks auth login"):
+        bundle.resolve_target(project, None, str(lonely))
+
+
+def test_the_package_code_and_its_runner_are_plain_python_in_the_template():
+    """The local run decides from the bundle at run time, not from the answers: no module of the package, the
+    runner included, is a Go template (only the package's README is)."""
+    from tooling.paths import TEMPLATE_DIR
+
+    (package,) = TEMPLATE_DIR.glob("*/*/src/*")
+    templates = sorted(p.relative_to(package).as_posix() for p in package.rglob("*.tmpl"))
+    assert templates == ["README.md.tmpl"]
+    assert (package / "local" / "runner.py").is_file() and (package / "local" / "bundle.py").is_file()
 
 
 @pytest.mark.slow
@@ -222,23 +304,29 @@ def test_local_pipeline_trains_validates_deploys_and_scores(
     combination_id,
     rendered,
     project_python,
+    simulator,
     tmp_path,
 ):
     combo = by_id(combination_id)
     project = Path(shutil.copytree(rendered(combo).project, tmp_path / "project"))
     extra = without_delta_jars(tmp_path) if combination_id in WITHOUT_DELTA_JARS else {}
-    proc, summary = run_pipeline(project, project_python, tmp_path, extra_env=extra)
+    targets = [arg for target in run_targets(combo) if target != "dev" for arg in ("--target", target)]
+    proc, summary = run_pipeline(project, project_python, tmp_path, simulator, *targets, extra_env=extra)
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-6000:]
     results = stage_results(summary)
     assert summary["ok"] is True
     assert [s["name"] for s in summary["stages"]] == expected_stages(combo)
-    assert all(s["status"] == "passed" and s["seconds"] >= 0 for s in summary["stages"])
     for name in expected_stages(combo):
-        assert f"] {name}: " in proc.stdout  # each stage is printed as it starts
+        assert f"] {name}\n" in proc.stdout  # each stage is printed as it starts
+    first = run_targets(combo)[0]
+
+    def result(job: str, task: str, target: str = first) -> dict:
+        return results[f"{target} / {job} / {task}"]
 
     # The MLflow store: the trained version holds champion, its validation metrics are logged on a run.
     store = mlflow_store(project, project_python, tmp_path)
-    training, validation = results["training"], results["validation"]
+    training = result("model_training_job", "Train")
+    validation = result("model_training_job", "ModelValidation")
     model, version = training["model_name"], training["model_version"]
     catalog, schema, _ = model.split(".")
     assert (catalog, schema) == (training_catalog(combo), combo["input_schema_name"])
@@ -251,10 +339,10 @@ def test_local_pipeline_trains_validates_deploys_and_scores(
     assert logged["root_mean_squared_error"] <= MAX_RMSE
     assert logged["share_within_5_dollars"] >= MIN_SHARE_WITHIN_5
     assert validation["passed"] is True and validation["aliases"] == ["challenger"]
-    assert results["deployment"]["aliases"] == ["champion"]
+    assert result("model_training_job", "ModelDeployment")["aliases"] == ["champion"]
 
     # The prediction table, read back from its files: one row per input trip, with the contract columns.
-    inference = results["batch_inference"]
+    inference = result("batch_inference_job", "BatchInference")
     sample_rows = pq.read_table(project / "data" / "sample_trips.parquet").num_rows
     table_name = f"{catalog}.{combo['input_inference_table_name'].split('.', 1)[1]}"
     location = project / ".local" / "spark-warehouse" / table_name.replace(".", "__")
@@ -273,45 +361,81 @@ def test_local_pipeline_trains_validates_deploys_and_scores(
     if expected_format == "parquet":
         assert "unresolved dependency" in results["setup"]["why"]
 
-    # The monitor stand-in's metrics table holds the RMSE of the predictions; the check returned a boolean.
+    # The monitor stand-in's metrics table holds the RMSE of the predictions; the check decides on it, and the
+    # retraining condition follows the check (the sample's error is far below the threshold).
     error = pc.subtract(predictions.column("prediction"), predictions.column("fare_amount"))
     rmse = math.sqrt(pc.mean(pc.multiply(error, error)).as_py())
     metrics_location = location.with_name(location.name + "_profile_metrics")
     metrics = read_table(metrics_location)
     assert metrics.column("root_mean_squared_error").to_pylist() == [pytest.approx(rmse)]
-    assert isinstance(results["retraining_check"]["is_metric_violated"], bool)
+    monitor = result("batch_inference_job", "UpdateMonitor")
+    assert monitor["newest_window_root_mean_squared_error"] == pytest.approx(rmse)
+    assert result("retraining_job", "monitored_metric_violation_check")["is_metric_violated"] is False
+    assert result("retraining_job", "is_metric_violated")["outcome"] == "false"
+    statuses = {s["name"]: s["status"] for s in summary["stages"]}
+    skipped = {name for name, status in statuses.items() if status == "skipped"}
+    assert skipped == {n for n in statuses if n.endswith("/ retraining_job / trigger_retraining")}
+    assert set(statuses.values()) == {"passed", "skipped"}
 
-    if combo["input_deployment_pattern"] == "deploy_models":
-        promotion = results["promotion"]
-        prod_model = promotion["model_name"]
+    if is_promoting_with_cicd(combo):
+        promoted = result("model_promotion_job", "PromoteModel", "prod")
+        prod_model = promoted["model_name"]
         assert prod_model.split(".")[:2] == [combo["input_prod_catalog_name"], schema]
         prod_version = store["models"][prod_model]["aliases"]["champion"]
+        assert prod_version == promoted["model_version"]
         copy = store["models"][prod_model]["versions"][prod_version]
         # The prod champion is a copy of the staging champion: same run, tagged with its origin.
-        assert copy["tags"]["promoted_from"] == f"{model}/{version}"
+        assert copy["tags"]["promoted_from"] == promoted["promoted_from"] == f"{model}/{version}"
         assert copy["run_id"] == training["run_id"]
-        assert promotion["validation_passed"] is True
+        assert result("model_promotion_job", "ModelValidation", "prod")["passed"] is True
+        # Prod scores with its own champion, the copy.
+        assert result("batch_inference_job", "BatchInference", "prod")["model_version"] == prod_version
     if combo["input_include_feature_store"] == "yes":
         for task in ("PickupFeatures", "DropoffFeatures"):
-            assert results["features"][f"{task}_rows"] > 0
+            assert result("write_feature_table_job", task)["rows"] > 0
 
 
 @pytest.mark.slow
-def test_local_pipeline_stops_and_fails_when_validation_fails(rendered, project_python, tmp_path):
-    project = Path(shutil.copytree(rendered(by_id("defaults")).project, tmp_path / "project"))
-    validation = project / "validation" / "validation.py"
+def test_local_pipeline_stops_and_fails_when_validation_fails(rendered, project_python, simulator, tmp_path):
+    combo = by_id("defaults")
+    project = Path(shutil.copytree(rendered(combo).project, tmp_path / "project"))
+    validation = package_dir(project) / "validation" / "validation.py"
     strict = validation.read_text().replace("threshold=10.0", "threshold=0.01")
     assert strict != validation.read_text()
     validation.write_text(strict)
-    proc, summary = run_pipeline(project, project_python, tmp_path, "--table-format", "parquet")
+    proc, summary = run_pipeline(project, project_python, tmp_path, simulator, "--table-format", "parquet")
     assert proc.returncode == 1, (proc.stdout + proc.stderr)[-4000:]
     assert summary["ok"] is False
     assert [(s["name"], s["status"]) for s in summary["stages"]] == [
         ("setup", "passed"),
-        ("training", "passed"),
-        ("validation", "failed"),
+        ("dev / model_training_job / Train", "passed"),
+        ("dev / model_training_job / ModelValidation", "failed"),
     ]
     assert "ModelValidationError" in summary["stages"][-1]["error"]
     store = mlflow_store(project, project_python, tmp_path)
-    model = stage_results(summary)["training"]["model_name"]
+    model = stage_results(summary)["dev / model_training_job / Train"]["model_name"]
     assert store["models"][model]["aliases"] == {}  # never challenger, never champion
+
+
+@pytest.mark.slow
+def test_the_local_run_refuses_to_start_without_a_connection(rendered, project_python, tmp_path):
+    """No workspace connection: the run stops before starting Spark, with the CLI's reason and what to do."""
+    project = Path(shutil.copytree(rendered(by_id("defaults")).project, tmp_path / "project"))
+    from tooling.render import cli_path
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "databricks").symlink_to(cli_path())
+    env = pipeline_env() | {
+        "PATH": f"{bin_dir}:/usr/bin:/bin",
+        "HOME": str(tmp_path / "home"),
+        "PYTHONPATH": str(project / "src"),
+    }
+    env = {k: v for k, v in env.items() if not k.startswith("DATABRICKS_")}
+    module = f"{package_name(by_id('defaults'))}.local"
+    proc = subprocess.run(
+        [str(project_python), "-m", module], cwd=project, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "Cannot run the jobs locally" in proc.stderr and "databricks auth login" in proc.stderr
+    assert not (project / ".local").exists()

@@ -4,7 +4,7 @@ tables read from the monitor's output schema, and the monitor created by the bat
 from __future__ import annotations
 
 import pytest
-from generated_code import imported_modules, keyword_arguments, task_values_set, widgets, widgets_read
+from generated_code import imported_modules, keyword_arguments, package_dir, task_values_set, widgets, widgets_read
 from matrix import PROJECT_COMBINATIONS
 
 
@@ -33,7 +33,7 @@ def test_metric_tables_are_read_from_the_monitor_output_schema(combo, rendered):
     project = rendered(combo).project
     notebook = (project / "monitoring" / "notebooks" / "MonitoredMetricViolationCheck.py").read_text()
     assert "profile_metrics_table(monitor_output_schema, table_name_under_monitor)" in notebook
-    query = (project / "monitoring" / "metric_violation_check_query.py").read_text()
+    query = (package_dir(project) / "monitoring" / "metric_violation_check_query.py").read_text()
     assert "return f\"{monitor_output_schema}.{monitored_table.split('.')[-1]}_profile_metrics\"" in query
     # No metrics yet (first days after deployment): not violated, instead of a failing job.
     assert "if not spark.catalog.tableExists(metrics_table):\n        return False" in query
@@ -44,7 +44,7 @@ def test_monitor_is_created_or_refreshed_by_the_batch_job(combo, rendered):
     project = rendered(combo).project
     notebook = project / "monitoring" / "notebooks" / "UpdateMonitor.py"
     assert set(widgets(notebook)) == {"table_name", "output_schema_name", "assets_dir"}
-    monitor = project / "monitoring" / "monitor.py"
+    monitor = package_dir(project) / "monitoring" / "monitor.py"
     assert "databricks.sdk.service.dataquality" in imported_modules(monitor)
     (config,) = keyword_arguments(monitor, "InferenceLogConfig")
     assert {

@@ -24,6 +24,7 @@ from bundle_expectations import (
     readme_jobs,
     task,
 )
+from expected_project_files import package_name
 from matrix import PROJECT_COMBINATIONS, Combination
 
 ids = [c.id for c in PROJECT_COMBINATIONS]
@@ -31,9 +32,8 @@ combos = pytest.mark.parametrize("combo", PROJECT_COMBINATIONS, ids=ids)
 
 DEPLOYED_MODEL = "${var.catalog_name}.${var.schema_name}.${resources.registered_models.model.name}"
 DEPLOYED_EXPERIMENT = "${resources.experiments.experiment.name}"
-ENVIRONMENT = [
-    {"environment_key": "default", "spec": {"environment_version": "5", "dependencies": ["-r ../requirements.txt"]}}
-]
+# Every job installs the project's wheel (and with it the dependencies of pyproject.toml), which the bundle builds.
+ENVIRONMENT = [{"environment_key": "default", "spec": {"environment_version": "5", "dependencies": ["../dist/*.whl"]}}]
 SCHEDULES = {  # Quartz cron, UTC
     "write_feature_table_job": "0 0 7 * * ?",
     "model_training_job": "0 0 9 * * ?",
@@ -178,6 +178,57 @@ def test_every_job_runs_serverless_in_the_project_environment(combo, rendered):
             assert not {"new_cluster", "existing_cluster_id", "job_cluster_key"} & set(t), (key, t["task_key"])
             if "notebook_task" in t:
                 assert t["environment_key"] == "default", (key, t["task_key"])
+
+
+@combos
+def test_the_bundle_builds_the_package_the_jobs_install(combo, rendered):
+    """The wheel the environments install (../dist/*.whl, relative to resources/) is the one the artifact builds:
+    the project's package, into dist/ of the project folder, with a command every CI runner has."""
+    project = rendered(combo)
+    (artifact,) = bundle_files(project)["databricks.yml"]["artifacts"].values()
+    assert artifact["type"] == "whl" and "path" not in artifact  # the project folder, where pyproject.toml is
+    build = artifact["build"].split()
+    assert build[:4] == ["python3", "-m", "pip", "wheel"] and build[-1] == "."
+    assert build[build.index("--wheel-dir") + 1] == "dist" and "--no-deps" in build
+    (dependency,) = ENVIRONMENT[0]["spec"]["dependencies"]
+    assert (project.project / "resources" / dependency).parent.resolve() == (project.project / "dist").resolve()
+
+
+@combos
+def test_the_example_input_table_and_validation_query_are_defined_once(combo, rendered):
+    """One bundle variable names the example input table, another the evaluation query; the jobs use them, and
+    no other file of the bundle, the package or the notebooks repeats them."""
+    project = rendered(combo)
+    variables = bundle_files(project)["databricks.yml"]["variables"]
+    table = variables["input_table_name"]["default"]
+    assert table == "samples.nyctaxi.trips"
+    assert variables["validation_input"]["default"] == "SELECT * FROM ${var.input_table_name}"
+    jobs = full_jobs(project)
+    uses = [params(jobs["model_training_job"], "Train")["training_data_table"]]
+    uses.append(params(jobs["batch_inference_job"], "BatchInference")["input_table_name"])
+    if has_feature_store(combo):
+        uses += [
+            params(jobs["write_feature_table_job"], k)["input_table_name"]
+            for k in ("PickupFeatures", "DropoffFeatures")
+        ]
+    assert set(uses) == {"${var.input_table_name}"}
+    validating = ["model_training_job", "model_promotion_job"] if is_promoting(combo) else ["model_training_job"]
+    assert {params(jobs[k], "ModelValidation")["validation_input"] for k in validating} == {"${var.validation_input}"}
+    spelled = sorted(
+        path.relative_to(project.project).as_posix()
+        for path in project.project.rglob("*")
+        if path.suffix in {".py", ".yml", ".toml"} and table in path.read_text()
+    )
+    assert spelled == ["databricks.yml"]
+
+
+def test_no_example_value_is_spelled_in_the_library():
+    """The library holds what is derived from the answers; the example's data belongs to the project."""
+    from tooling.paths import LIBRARY_DIR
+
+    for snippet in sorted(LIBRARY_DIR.glob("*.tmpl")):
+        text = snippet.read_text()
+        assert "nyctaxi" not in text and "fare_amount" not in text, snippet.name
 
 
 JOB_NAMES = {
@@ -393,7 +444,7 @@ def test_readmes_list_exactly_the_generated_targets_and_jobs(combo, rendered):
 def test_readme_links_resolve(combo, rendered):
     project = rendered(combo)
     broken = []
-    for readme in (project.project / "README.md", project.project / "resources" / "README.md"):
+    for readme in sorted(project.project.rglob("README.md")):
         for target in LINK.findall(readme.read_text()):
             if target.startswith("https://"):
                 continue
@@ -412,6 +463,20 @@ def test_readme_links_resolve(combo, rendered):
 
 
 @combos
+def test_every_folder_a_data_scientist_opens_has_a_readme(combo, rendered):
+    """The package, each folder with notebooks of a job, and each top-level folder with files of its own."""
+    project = rendered(combo).project
+    folders = {p.parent for p in project.rglob("notebooks") if p.is_dir()}
+    folders |= {p for p in project.iterdir() if p.is_dir() and any(f.is_file() for f in p.iterdir())}
+    folders |= set((project / "src").iterdir())
+    missing = sorted(f.relative_to(project).as_posix() for f in folders if not (f / "README.md").is_file())
+    assert missing == []
+    assert {"training", "validation", "tests", "data", f"src/{package_name(combo)}"} <= {
+        f.relative_to(project).as_posix() for f in folders
+    }
+
+
+@combos
 def test_documentation_links_point_at_the_chosen_clouds_docs(combo, rendered):
     project = rendered(combo)
     site = {
@@ -419,7 +484,7 @@ def test_documentation_links_point_at_the_chosen_clouds_docs(combo, rendered):
         "gcp": "https://docs.gcp.databricks.com/",
         "azure": "https://learn.microsoft.com/azure/databricks/",
     }[combo["input_cloud"]]
-    readmes = [(project.project / p).read_text() for p in ("README.md", "resources/README.md")]
+    readmes = [p.read_text() for p in sorted(project.project.rglob("README.md"))]
     links = {u for text in readmes for u in LINK.findall(text) if u.startswith("https://")}
     links |= set(re.findall(r"Docs: (https://\S+)", (project.project / "databricks.yml").read_text()))
     assert links and all(u.startswith(site) for u in links), sorted(links)

@@ -4,7 +4,16 @@ and task values, MLflow 3 logging with a signature into Unity Catalog, and the u
 from __future__ import annotations
 
 import pytest
-from generated_code import constants, function_parameters, imported_modules, keyword_arguments, task_values_set, widgets
+from expected_project_files import package_name
+from generated_code import (
+    constants,
+    function_parameters,
+    imported_modules,
+    keyword_arguments,
+    package_dir,
+    task_values_set,
+    widgets,
+)
 from matrix import PROJECT_COMBINATIONS
 
 FS_COMBINATIONS = [c for c in PROJECT_COMBINATIONS if c["input_include_feature_store"] == "yes"]
@@ -26,7 +35,8 @@ def test_training_notebook_reads_the_job_parameters_of_its_variant(combo, render
     assert set(declared) == expected
     # Every environment a job passes is one of the dropdown's choices (upstream offered only staging/prod).
     assert set(declared["env"].choices) == ENVIRONMENTS
-    assert declared["training_data_table"].default == "samples.nyctaxi.trips"
+    # The input table is named once, by the bundle variable the job passes; the notebook has no second copy.
+    assert declared["training_data_table"].default == ""
 
 
 @pytest.mark.parametrize("combo", PROJECT_COMBINATIONS, ids=lambda c: c.id)
@@ -39,17 +49,18 @@ def test_training_notebook_hands_the_new_version_to_validation_and_deployment(co
 def test_training_notebook_calls_the_training_module_of_its_variant(combo, rendered):
     project = rendered(combo).project
     modules = imported_modules(training_notebook(project, combo))
+    package = package_name(combo)
     if combo["input_include_feature_store"] == "yes":
-        assert {"training.train_with_feature_store", "databricks.feature_engineering"} <= modules
+        assert {f"{package}.training.train_with_feature_store", "databricks.feature_engineering"} <= modules
     else:
-        assert "training.train" in modules
+        assert f"{package}.training.train" in modules
         assert not any(m.startswith("databricks.feature_engineering") for m in modules)
     assert 'mlflow.set_registry_uri("databricks-uc")' in training_notebook(project, combo).read_text()
 
 
 @pytest.mark.parametrize("combo", PROJECT_COMBINATIONS, ids=lambda c: c.id)
 def test_model_is_logged_with_mlflow3_arguments_and_registered(combo, rendered):
-    train = rendered(combo).project / "training" / "train.py"
+    train = package_dir(rendered(combo).project) / "training" / "train.py"
     (arguments,) = keyword_arguments(train, "mlflow.lightgbm.log_model")
     # MLflow 3 spelling (name=, not artifact_path=); Unity Catalog needs the signature.
     assert {"name", "signature", "input_example", "registered_model_name"} <= arguments
@@ -60,8 +71,8 @@ def test_model_is_logged_with_mlflow3_arguments_and_registered(combo, rendered):
 
 @pytest.mark.parametrize("combo", FS_COMBINATIONS, ids=lambda c: c.id)
 def test_feature_store_training_uses_the_upstream_lookups(combo, rendered):
-    project = rendered(combo).project
-    lookups = project / "feature_engineering" / "feature_lookups.py"
+    package = package_dir(rendered(combo).project)
+    lookups = package / "features" / "lookups.py"
     values = constants(lookups)
     assert values["PICKUP_FEATURES"] == ["mean_fare_window_1h_pickup_zip", "count_trips_window_1h_pickup_zip"]
     assert values["DROPOFF_FEATURES"] == ["count_trips_window_30m_dropoff_zip", "dropoff_is_weekend"]
@@ -71,11 +82,14 @@ def test_feature_store_training_uses_the_upstream_lookups(combo, rendered):
     )
     (lookup_args,) = {frozenset(a) for a in keyword_arguments(lookups, "FeatureLookup")}
     assert {"table_name", "lookup_key", "timestamp_lookup_key", "feature_names"} <= lookup_args
-    train = project / "training" / "train_with_feature_store.py"
+    train = package / "training" / "train_with_feature_store.py"
     (training_set,) = keyword_arguments(train, "fe.create_training_set")
     assert {"df", "feature_lookups", "label", "exclude_columns"} <= training_set
     (logged,) = keyword_arguments(train, "fe.log_model")
     assert {"model", "flavor", "training_set", "registered_model_name"} <= logged
-    # The local stand-in trains on the same columns without the Feature Engineering client.
-    assert function_parameters(train, "train_with_local_features")[0] == "spark"
-    assert "fe" not in function_parameters(train, "train_with_local_features")
+    # One training function, whatever the client: Databricks passes the Feature Engineering client, tests
+    # and local runs its local stand-in, which accepts exactly the keywords the code passes.
+    assert function_parameters(train, "train_with_feature_store")[:2] == ["spark", "fe"]
+    stand_in = package / "local" / "feature_engineering.py"
+    for method, passed in (("create_training_set", training_set), ("log_model", logged)):
+        assert passed <= set(function_parameters(stand_in, method)), method

@@ -5,7 +5,8 @@ signature, and the challenger alias as the gate to deployment."""
 from __future__ import annotations
 
 import pytest
-from generated_code import function_parameters, imported_modules, keyword_arguments, widgets
+from expected_project_files import package_name
+from generated_code import function_parameters, imported_modules, keyword_arguments, package_dir, widgets
 from matrix import PROJECT_COMBINATIONS
 
 CONTRACT_WIDGETS = {
@@ -14,7 +15,6 @@ CONTRACT_WIDGETS = {
     "enable_baseline_comparison",
     "validation_input",
     "model_type",
-    "targets",
     "model_name",
     "model_version",
 }
@@ -27,13 +27,14 @@ def test_validation_notebook_declares_exactly_the_job_parameters(combo, rendered
     assert set(declared["run_mode"].choices) == {"disabled", "dry_run", "enabled"}
     assert set(declared["enable_baseline_comparison"].choices) == {"true", "false"}
     assert declared["model_type"].default == "regressor"
-    assert declared["targets"].default == "fare_amount"
-    assert declared["validation_input"].default == "SELECT * FROM samples.nyctaxi.trips"
+    # The query is the bundle variable validation_input; the label comes from the package (dataset.py), so
+    # there is no `targets` parameter that could name another column than the one the model was trained on.
+    assert declared["validation_input"].default == ""
 
 
 @pytest.mark.parametrize("combo", PROJECT_COMBINATIONS, ids=lambda c: c.id)
 def test_validation_uses_the_mlflow3_evaluation_apis(combo, rendered):
-    validation = rendered(combo).project / "validation" / "validation.py"
+    validation = package_dir(rendered(combo).project) / "validation" / "validation.py"
     text = validation.read_text()
     (evaluate,) = keyword_arguments(validation, "mlflow.models.evaluate")
     assert {"model", "data", "targets", "model_type", "extra_metrics"} <= evaluate
@@ -47,11 +48,11 @@ def test_validation_uses_the_mlflow3_evaluation_apis(combo, rendered):
 
 @pytest.mark.parametrize("combo", PROJECT_COMBINATIONS, ids=lambda c: c.id)
 def test_only_validated_versions_become_challenger(combo, rendered):
-    project = rendered(combo).project
-    validation = (project / "validation" / "validation.py").read_text()
+    package = package_dir(rendered(combo).project)
+    validation = (package / "validation" / "validation.py").read_text()
     assert "client.set_registered_model_alias(model_name, CHALLENGER, version)" in validation
     assert 'if outcome.passed or run_mode == "dry_run":' in validation
-    registry = project / "deployment" / "model_registry.py"
+    registry = package / "model_registry.py"
     assert 'CHALLENGER = "challenger"' in registry.read_text() and 'CHAMPION = "champion"' in registry.read_text()
 
 
@@ -60,4 +61,4 @@ def test_feature_store_models_are_validated_through_the_feature_engineering_clie
     modules = imported_modules(rendered(combo).project / "validation" / "notebooks" / "ModelValidation.py")
     uses_client = "databricks.feature_engineering" in modules
     assert uses_client == (combo["input_include_feature_store"] == "yes")
-    assert ("feature_engineering.feature_lookups" in modules) == uses_client
+    assert (f"{package_name(combo)}.features.lookups" in modules) == uses_client

@@ -3,12 +3,13 @@
     python -m tooling.benchmark_local_pipeline [--runs 3] [--variant default fs models ...]
                                                [--answers answers.json] [--table-format auto]
 
-Each variant is rendered once (into a temporary folder) and its local pipeline
-(`python -m local.run_pipeline`) run N times in the project's cached virtualenv (tooling/project_env.py;
-created first if missing, which is not timed). Each run starts from a clean `.local/`, as the pipeline
-always does. The table shows each stage's seconds per run (from the pipeline's `--summary`) and their
-median; "process" is the wall-clock time of the whole command, including Python's imports and Spark's
-shutdown. This measures; it asserts nothing.
+Each variant is rendered once (into a temporary folder) and its local run (`python -m <package>.local`,
+the jobs of the bundle's dev target) run N times in the project's cached virtualenv (tooling/project_env.py;
+created first if missing, which is not timed), its CLI talking to the workspace simulator. Each run
+starts from a clean `.local/`, as every local run does. The table shows each task's seconds per run (from
+the run's `--summary`) and their median; "process" is the wall-clock time of the whole command, including
+the CLI's resolution of the bundle, Python's imports and Spark's shutdown. This measures; it asserts
+nothing.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from pathlib import Path
 
 from tooling.example import find_project, render_example, run_local_pipeline
 from tooling.project_env import ensure_project_env
+from tooling.workspace_cli import Workspace, local_workspace
 
 VARIANTS: dict[str, dict[str, str]] = {
     "default": {},
@@ -32,7 +34,9 @@ VARIANTS: dict[str, dict[str, str]] = {
 }
 
 
-def time_runs(project: Path, python: Path, runs: int, table_format: str, workdir: Path) -> list[dict]:
+def time_runs(
+    project: Path, python: Path, runs: int, table_format: str, workdir: Path, workspace: Workspace
+) -> list[dict]:
     """Run the pipeline `runs` times; returns each run's summary plus its process time."""
     results = []
     for n in range(1, runs + 1):
@@ -47,6 +51,7 @@ def time_runs(project: Path, python: Path, runs: int, table_format: str, workdir
                 str(summary_path),
                 "--table-format",
                 table_format,
+                workspace=workspace,
                 stdout=log,
                 stderr=log,
             )
@@ -62,7 +67,7 @@ def time_runs(project: Path, python: Path, runs: int, table_format: str, workdir
 
 
 def table(results: list[dict]) -> str:
-    """Seconds per stage (rows) and run (columns), with the median."""
+    """Seconds per stage (rows: setup, then each task) and run (columns), with the median."""
     stages = [stage["name"] for stage in results[0]["stages"]]
     header = ["stage", *(f"run {n}" for n in range(1, len(results) + 1)), "median"]
     rows = []
@@ -93,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     variants = variants or {name: VARIANTS[name] for name in args.variant}
 
     reports = []
-    with tempfile.TemporaryDirectory(prefix="benchmark-local-pipeline-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="benchmark-local-pipeline-") as tmp, local_workspace() as workspace:
         for name, answers in variants.items():
             workdir = Path(tmp) / name
             output = render_example(answers, workdir / "render")
@@ -102,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
                 raise SystemExit(f"{name}: these answers generate no project")
             env = ensure_project_env(project)
             print(f"\n{name}: {args.runs} run(s) of the local pipeline, venv {env.python.parent.parent}", flush=True)
-            results = time_runs(project, env.python, args.runs, args.table_format, workdir)
+            results = time_runs(project, env.python, args.runs, args.table_format, workdir, workspace)
             formats = sorted({r["table_format"] for r in results})
             reports.append(f"\n{name} ({', '.join(formats)} tables), seconds:\n{table(results)}")
     print("\n".join(reports))

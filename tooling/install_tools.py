@@ -31,6 +31,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from tooling import build_backends
 from tooling.paths import REPO_ROOT, TOOLS_BIN, user_cache_dir
 from tooling.versions import ACTIONLINT_VERSION, pinned_cli_version
 
@@ -186,12 +187,16 @@ def install(tool: GoTool) -> Path:
 
 def main(argv: list[str]) -> int:
     tools = {"cli": databricks_cli, "simulator": simulator, "actionlint": actionlint}
-    wanted = argv or list(tools)
+    # The generated project's wheel build backend, for deployments to the simulator (tooling/build_backends.py).
+    wanted = argv or [*tools, "build-backends"]
     try:
         for name in wanted:
+            if name == "build-backends":
+                print(f"{name}: {build_backends.ensure()}")
+                continue
             path = install(tools[name]())
             print(f"{name}: {path}")
-    except ToolInstallError as err:
+    except (ToolInstallError, RuntimeError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
     return 0

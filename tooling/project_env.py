@@ -2,14 +2,16 @@
 
     python -m tooling.project_env <rendered project folder>     # prints the venv's python
 
-The venv holds a project's `requirements.txt` + `test-requirements.txt` (PySpark, MLflow, LightGBM, the
-Databricks SDK, ...: about 1.4 GB and a few minutes to install). It lives in the per-user cache, in a folder
-named after a hash of both files and the interpreter version, so every clone and every test run on this
-machine shares it, and a change to the pins creates a new one. Installs reuse pip's own cache. A file lock
-makes concurrent callers (pytest-xdist workers, parallel runs) wait for one creator instead of racing.
+The venv holds the requirements a project's `pyproject.toml` declares: its dependencies and its `dev`
+extra (PySpark, MLflow, LightGBM, the Databricks SDK, ...: about 1.4 GB and a few minutes to install), but
+not the project itself: callers put a project's `src/` on PYTHONPATH, or install its wheel elsewhere. It
+lives in the per-user cache, in a folder named after a hash of those requirements and the interpreter
+version, so every clone and every test run on this machine shares it, and a change to the pins creates a
+new one (other changes to pyproject.toml do not). Installs reuse pip's own cache. A file lock makes
+concurrent callers (pytest-xdist workers, parallel runs) wait for one creator instead of racing.
 
-Use the feature-store variant's requirements: they are a superset of the others, so one venv serves every
-representative render.
+Use the feature-store variant's pyproject.toml: its requirements are a superset of the others, so one venv
+serves every representative render.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import shutil
 import subprocess
 import sys
 import time
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,7 +31,8 @@ from filelock import FileLock
 
 from tooling.paths import user_cache_dir
 
-REQUIREMENT_FILES = ("requirements.txt", "test-requirements.txt")
+# The optional-dependencies group of the generated pyproject.toml that the tests and local runs need.
+DEV_EXTRA = "dev"
 # The Python of Databricks serverless environment version 5, which the generated jobs run on.
 TARGET_PYTHON = (3, 12)
 _COMPLETE_MARKER = ".complete"
@@ -76,21 +80,27 @@ def base_python() -> tuple[str, tuple[int, int]]:
     return sys.executable, sys.version_info[:2]
 
 
-def env_key(requirement_texts: list[str], python_version: tuple[int, int]) -> str:
+def project_requirements(project: Path) -> list[str]:
+    """The requirements of `project`'s pyproject.toml: its dependencies, then its dev extra."""
+    metadata = tomllib.loads((project / "pyproject.toml").read_text())["project"]
+    return [*metadata.get("dependencies", []), *metadata.get("optional-dependencies", {}).get(DEV_EXTRA, [])]
+
+
+def env_key(requirements: list[str], python_version: tuple[int, int]) -> str:
     digest = hashlib.sha256(f"python{python_version[0]}.{python_version[1]}\n".encode())
-    for text in requirement_texts:
-        digest.update(text.encode())
+    for requirement in sorted(requirements):
+        digest.update(requirement.encode())
         digest.update(b"\0")
     return digest.hexdigest()[:16]
 
 
 def ensure_project_env(project: Path, *, log=print) -> ProjectEnv:
-    """The venv for `project`'s requirement files, created if this machine has none yet."""
-    texts = [(project / name).read_text() for name in REQUIREMENT_FILES]
+    """The venv for `project`'s requirements, created if this machine has none yet."""
+    requirements = project_requirements(project)
     python, version = base_python()
     root = user_cache_dir() / "project-venvs"
     root.mkdir(parents=True, exist_ok=True)
-    venv = root / env_key(texts, version)
+    venv = root / env_key(requirements, version)
     venv_python = venv / "bin" / "python"
     with FileLock(str(venv) + ".lock"):
         if (venv / _COMPLETE_MARKER).exists():
@@ -103,9 +113,8 @@ def ensure_project_env(project: Path, *, log=print) -> ProjectEnv:
             "this takes a few minutes once per machine."
         )
         subprocess.run([python, "-m", "venv", str(venv)], check=True)
-        # Install from copies of the two files, so the venv records exactly what it was made from.
-        for name, text in zip(REQUIREMENT_FILES, texts, strict=True):
-            (venv / name).write_text(text)
+        # Install from a copy of the requirements, so the venv records exactly what it was made from.
+        (venv / "requirements.txt").write_text("".join(f"{line}\n" for line in requirements))
         subprocess.run(
             [
                 str(venv_python),
@@ -114,7 +123,8 @@ def ensure_project_env(project: Path, *, log=print) -> ProjectEnv:
                 "install",
                 "--quiet",
                 "--disable-pip-version-check",
-                *(arg for name in REQUIREMENT_FILES for arg in ("-r", str(venv / name))),
+                "-r",
+                str(venv / "requirements.txt"),
             ],
             check=True,
         )
@@ -125,7 +135,7 @@ def ensure_project_env(project: Path, *, log=print) -> ProjectEnv:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("project", type=Path, help="a rendered project folder (with requirements.txt)")
+    parser.add_argument("project", type=Path, help="a rendered project folder (with pyproject.toml)")
     args = parser.parse_args(argv)
     env = ensure_project_env(args.project, log=lambda m: print(m, file=sys.stderr))
     if env.created:

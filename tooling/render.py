@@ -8,6 +8,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from tooling.build_backends import python_bin
 from tooling.paths import REPO_ROOT, TOOLS_BIN
 from tooling.simulator import Simulator
 
@@ -30,6 +31,15 @@ def cli_path() -> Path:
     return path
 
 
+def cli_environment(
+    workspace: Simulator, home: Path, *, token: str | None = None, credentials: dict[str, str] | None = None
+) -> dict[str, str]:
+    """The environment every CLI run gets: Simulator.cli_env on a minimal PATH whose first python3 is the one
+    `bundle deploy` builds the project's wheel with (tooling/build_backends.py)."""
+    path = f"{python_bin()}:/usr/bin:/bin"
+    return workspace.cli_env(home, token=token, credentials=credentials, base={"PATH": path, "LANG": "C.UTF-8"})
+
+
 def run_cli(
     args: list[str],
     *,
@@ -42,9 +52,7 @@ def run_cli(
     extra_env: dict[str, str] | None = None,
 ) -> CliResult:
     """Run the pinned CLI against the simulator (see Simulator.cli_env for `token` and `credentials`)."""
-    env = workspace.cli_env(
-        home, token=token, credentials=credentials, base={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
-    )
+    env = cli_environment(workspace, home, token=token, credentials=credentials)
     env.update(extra_env or {})
     proc = subprocess.run(
         [str(cli_path()), *args],

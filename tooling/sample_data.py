@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 import math
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pyarrow as pa
@@ -26,7 +26,7 @@ from tooling.paths import TEMPLATE_DIR
 
 SEED = 20160201
 ROWS = 3000
-START = datetime(2016, 2, 1, tzinfo=timezone.utc)
+START = datetime(2016, 2, 1, tzinfo=UTC)
 DAYS = 14
 
 # Where the template ships the sample (copied verbatim into every generated project).

@@ -1,1 +1,0 @@
-"""Model deployment: the model aliases, moving `champion`, and batch inference with it."""
