@@ -8,15 +8,15 @@ simulator; MLflow tracking on "databricks", the registry on "databricks-uc").
 
 Checked against the simulator:
 - the SDK authenticates from that environment as the deploying user (SCIM Me);
-- monitoring/monitor.py `ensure_monitor`: its first call, `tables.get`, reaches Unity Catalog's tables API with the
-  inference table the batch inference job names.
+- <package>/monitoring/monitor.py `ensure_monitor`: its first call, `tables.get`, reaches Unity Catalog's tables
+  API with the inference table the batch inference job names.
 
 Not checked, because the simulator (CLI v1.9.0) does not implement the API (UNCHECKED below; a test fails as soon
 as it does, so this list stays true):
 - `ensure_monitor`'s data-quality monitor calls: data_quality.get_monitor, create_monitor, create_refresh
   (/api/data-quality/v1/monitors...); its schemas.get comes after get_monitor and is not reached. The
   simulator's table stub has no table_id either.
-- every MLflow registry call on Unity Catalog: the alias lookups of deployment/model_registry.py alias_version
+- every MLflow registry call on Unity Catalog: the alias lookups of <package>/model_registry.py alias_version
   (used by deploy.deploy, promote.promote and predict.champion_model), set/delete alias, get/copy model
   version, version tags and descriptions (validation, deployment, promotion), and loading
   `models:/<name>@champion` (batch inference);
@@ -34,6 +34,7 @@ import subprocess
 import pytest
 from bundle_expectations import params
 from deployments import Deployment
+from expected_project_files import package_name
 from matrix import SUPERSET, by_id
 
 from tooling.simulator import new_token
@@ -51,14 +52,15 @@ CALLS = [
     ("set_experiment", "mlflow.set_experiment(job['experiment_name']).experiment_id"),
 ]
 SCRIPT = """
-import json, sys
+import importlib, json, sys
 import mlflow
 from databricks.sdk import WorkspaceClient
 from mlflow import MlflowClient
-from deployment.batch_inference.predict import champion_model
-from deployment.model_deployment.deploy import deploy
-from deployment.model_promotion.promote import promote
-from monitoring.monitor import ensure_monitor
+package = sys.argv[3]
+champion_model = importlib.import_module(f"{package}.batch_inference.predict").champion_model
+deploy = importlib.import_module(f"{package}.deployment.deploy").deploy
+promote = importlib.import_module(f"{package}.promotion.promote").promote
+ensure_monitor = importlib.import_module(f"{package}.monitoring.monitor").ensure_monitor
 
 job = json.loads(sys.argv[1])
 outcomes = {}
@@ -72,7 +74,7 @@ print(json.dumps(outcomes))
 # API the generated code calls that the simulator does not implement: "METHOD path regex" -> who calls it.
 UNCHECKED = {
     r"GET /api/data-quality/v1/monitors/table/[^/]+": "monitoring/monitor.py ensure_monitor (data_quality.get_monitor)",
-    r"GET /api/2.0/mlflow/unity-catalog/registered-models/alias": "deployment/model_registry.py alias_version",
+    r"GET /api/2.0/mlflow/unity-catalog/registered-models/alias": "<package>/model_registry.py alias_version",
     r"GET /api/2.0/mlflow/experiments/get-by-name": "mlflow.set_experiment in training and validation",
 }
 
@@ -98,9 +100,10 @@ def test_generated_modules_workspace_calls_reach_the_simulator_and_the_unanswere
     }
     env = simulator.cli_env(tmp_path / "sdk-home", token=token, base={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"})
     env |= {"MLFLOW_TRACKING_URI": "databricks", "MLFLOW_REGISTRY_URI": "databricks-uc"}
+    env["PYTHONPATH"] = str(deployment.workdir / "src")
     first_request = len(simulator.requests(token))
     proc = subprocess.run(
-        [str(project_python), "-c", SCRIPT, json.dumps(job), json.dumps(CALLS)],
+        [str(project_python), "-c", SCRIPT, json.dumps(job), json.dumps(CALLS), package_name(combo)],
         cwd=deployment.workdir,
         env=env,
         capture_output=True,
