@@ -15,7 +15,17 @@ import pytest
 from tooling.paths import REPO_ROOT
 from tooling.preview import export_revision
 from tooling.render import render
-from tooling.upgrade import EXIT_CONFLICTS, EXIT_OK, EXIT_REFUSED, NEW_SUFFIX, RECORD_NAME, REVISION_KEY, upgrade
+from tooling.upgrade import (
+    EXIT_CONFLICTS,
+    EXIT_OK,
+    EXIT_REFUSED,
+    NEW_SUFFIX,
+    RECORD_NAME,
+    REVISION_KEY,
+    Blob,
+    plan_file,
+    upgrade,
+)
 
 GIT_USER = ["-c", "user.name=Upgrade Test", "-c", "user.email=upgrade-test@example.com"]
 NEW_INPUT, NEW_INPUT_DEFAULT = "input_upgrade_probe", "probe-default"
@@ -291,3 +301,41 @@ def test_binary_file_changed_on_both_sides_keeps_yours_and_writes_the_template_s
     assert (root / parquet).read_bytes() == ours
     assert (root / (parquet + NEW_SUFFIX)).read_bytes().endswith(b"\0template")
     assert re.search(rf"^ +binary-conflict +{re.escape(parquet)}: ", output, re.MULTILINE), output
+
+
+# One file at a time: the cases the two-revision upgrade above does not produce.
+LABELS = ("your project", "template old", "template new")
+OLD, NEW = Blob(b"a\nb\nc\n", False), Blob(b"a\nb\nc\nd\n", False)
+
+
+def test_a_file_you_deleted_stays_deleted_while_the_template_leaves_it_alone():
+    assert plan_file("f", OLD, OLD, None, LABELS) is None
+
+
+def test_a_file_you_deleted_and_the_template_changed_comes_back_as_a_conflict():
+    change = plan_file("f", OLD, NEW, None, LABELS)
+    assert (change.kind, change.content, change.is_conflict) == ("restored", NEW.data, True)
+
+
+def test_the_template_s_new_executable_bit_arrives_and_your_content_stays():
+    ours = Blob(b"a\nyours\nc\n", False)
+    change = plan_file("f", OLD, Blob(OLD.data, True), ours, LABELS)
+    assert (change.kind, change.content, change.executable) == ("mode", None, True)
+
+
+def test_your_executable_bit_stays_when_the_template_changes_only_the_content():
+    change = plan_file("f", OLD, NEW, Blob(OLD.data, True), LABELS)
+    assert (change.kind, change.content, change.executable) == ("updated", NEW.data, None)
+
+
+def test_a_new_template_file_where_you_have_a_different_one_gets_markers():
+    change = plan_file("f", None, NEW, Blob(b"a\nb\nc\nmine\n", False), LABELS)
+    assert change.kind == "add-conflict" and change.conflicts == 1
+    assert (
+        change.content
+        == b"a\nb\nc\n<<<<<<< your project\nmine\n||||||| template old\n=======\nd\n>>>>>>> template new\n"
+    )
+
+
+def test_a_new_template_file_that_you_already_have_changes_nothing():
+    assert plan_file("f", None, NEW, NEW, LABELS) is None

@@ -213,13 +213,14 @@ def keep_project_uuids(tree: dict[str, Blob], root: Path) -> dict[str, Blob]:
 
 
 def merge_file(ours: bytes, base: bytes, theirs: bytes, labels: tuple[str, str, str]) -> tuple[bytes, int]:
-    """git merge-file (diff3 markers): the merged content and the number of conflicts."""
+    """git merge-file with zealous diff3 markers (the base lines between ||||||| and =======, lines common to both
+    sides moved out of the conflict; git 2.35 or newer): the merged content and the number of conflicts."""
     with tempfile.TemporaryDirectory(prefix="upgrade-merge-") as tmp:
         names = []
         for name, data in zip(("ours", "base", "theirs"), (ours, base, theirs), strict=True):
             (Path(tmp) / name).write_bytes(data)
             names.append(name)
-        args = ["merge-file", "--stdout", "--diff3"]
+        args = ["merge-file", "--stdout", "--zdiff3"]
         for label in labels:
             args += ["-L", label]
         proc = _git([*args, *names], Path(tmp), check=False)
@@ -229,26 +230,28 @@ def merge_file(ours: bytes, base: bytes, theirs: bytes, labels: tuple[str, str, 
 
 
 def plan_file(rel: str, base: Blob | None, new: Blob | None, ours: Blob | None, labels) -> Change | None:
-    """What the upgrade does to one file that the old or the new render has."""
+    """What the upgrade does to one file that the old or the new render has (`ours`: the project's, None if absent)."""
     if new is None:
         return Change(rel, "removed") if ours is not None else None
     if base == new:
-        return None  # the template did not change it: whatever you did stays
+        return None  # the template did not change it: whatever you did to it stays
     if ours is None:
         return Change(rel, "added" if base is None else "restored", new.data, new.executable)
-    template_changed_mode = base is None or base.executable != new.executable
-    executable = new.executable if template_changed_mode else ours.executable
-    if ours.data == new.data:
-        content, kind, conflicts = None, "mode", 0
+    # The executable bit: the template's if it changed it (or the file is new to it), else yours.
+    executable = new.executable if base is None or base.executable != new.executable else ours.executable
+    kind, content, conflicts = "mode", None, 0
+    if ours.data == new.data or (base is not None and base.data == new.data):
+        pass  # already the new content, or the template changed only the mode
     elif base is not None and ours.data == base.data:
-        content, kind, conflicts = new.data, "updated", 0
+        kind, content = "updated", new.data
     elif ours.binary or new.binary or (base is not None and base.binary):
         return Change(rel, "binary-conflict", extra=(rel + NEW_SUFFIX, new.data))
     else:
         content, conflicts = merge_file(ours.data, base.data if base else b"", new.data, labels)
-        kind = ("merged" if base is not None else "added") if conflicts == 0 else "conflict"
-        if conflicts and base is None:
-            kind = "add-conflict"
+        if base is None:
+            kind = "add-conflict" if conflicts else "added"
+        else:
+            kind = "conflict" if conflicts else "merged"
     if content is None and executable == ours.executable:
         return None
     return Change(rel, kind, content, executable if executable != ours.executable else None, conflicts=conflicts)
