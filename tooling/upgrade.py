@@ -354,19 +354,13 @@ def _value_taken(recorded, default) -> str | None:
 
 
 def _record_of(tree: dict[str, Blob], revision: str, name: str) -> dict:
-    """The new render's record with the revision it was rendered from."""
+    """The new render's record with the revision it was rendered from (top-level keys sorted, as the template
+    writes them)."""
     blob = tree.get(RECORD_NAME)
     if blob is None:
         raise UpgradeError(f"the template at {name} writes no {RECORD_NAME}: upgrade to a revision that does")
     record = json.loads(blob.data)
-    out = {}
-    for key, value in record.items():
-        if key != REVISION_KEY:
-            out[key] = value
-        if key == "template_version":
-            out[REVISION_KEY] = revision
-    out.setdefault(REVISION_KEY, revision)
-    return out
+    return dict(sorted({**record, REVISION_KEY: revision}.items()))
 
 
 def apply(plan: Plan) -> None:
