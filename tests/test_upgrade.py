@@ -106,11 +106,13 @@ def revisions(tmp_path_factory) -> Revisions:
     return Revisions(clone, base, second)
 
 
-def render_project(revisions: Revisions, revision: str, folder: Path, simulator, cli_home) -> Path:
-    """Render the default answers at `revision` into `folder`, as `bundle init` from a checkout of it would;
-    returns the root directory, committed as a git repository of its own."""
+def render_project(
+    revisions: Revisions, revision: str, folder: Path, simulator, cli_home, answers: dict | None = None
+) -> Path:
+    """Render `answers` (default: none given) at `revision` into `folder`, as `bundle init` from a checkout of it
+    would; returns the root directory, committed as a git repository of its own."""
     template = export_revision(revision, folder / "template-checkout", revisions.clone)
-    result = render({}, folder / "out", workspace=simulator, home=cli_home, template_dir=template)
+    result = render(answers or {}, folder / "out", workspace=simulator, home=cli_home, template_dir=template)
     assert result.returncode == 0, result.output
     root = folder / "out" / PROJECT
     git(root, "init", "-q")
@@ -205,6 +207,32 @@ def test_upgrade_keeps_the_bundle_uuid(revisions, project):
     assert status == EXIT_CONFLICTS, output
     assert uuid((project / PROJECT / "databricks.yml").read_text()) == before
     assert "databricks.yml" not in output
+
+
+SETUP_MODES = json.loads((REPO_ROOT / "databricks_template_schema.json").read_text())["properties"][
+    "input_setup_cicd_and_project"
+]["enum"]
+
+
+@pytest.mark.parametrize("setup", SETUP_MODES)
+def test_an_unedited_project_upgrades_to_what_the_new_revision_renders(revisions, tmp_path, simulator, cli_home, setup):
+    answers = {"input_setup_cicd_and_project": setup, "input_root_dir": PROJECT}
+    root = render_project(revisions, revisions.base, tmp_path / "old", simulator, cli_home, answers)
+    had_removed = (root / REMOVED).exists()
+    status, output = run_upgrade(revisions, root, from_revision=revisions.base)
+    assert status == EXIT_OK, output
+    fresh = render_project(revisions, revisions.second, tmp_path / "new", simulator, cli_home, answers)
+
+    upgraded, expected = tree(root), tree(fresh)
+    assert (upgraded.pop(REMOVED, None) is not None) == had_removed  # kept, not deleted
+    record = json.loads(upgraded.pop(RECORD_NAME))
+    assert record.pop(REVISION_KEY) == revisions.second
+    assert record == json.loads(expected.pop(RECORD_NAME))
+    yml = f"{PROJECT}/databricks.yml"
+    if yml in expected:  # the project keeps its bundle uuid; the fresh render drew another
+        uuids = [re.search(rb"uuid: (\S+)", t[yml]).group(1) for t in (upgraded, expected)]
+        expected[yml] = expected[yml].replace(uuids[1], uuids[0])
+    assert upgraded == expected
 
 
 def test_answer_gives_a_new_input_another_value(revisions, project):

@@ -285,11 +285,17 @@ def parse_answers(pairs: list[str]) -> dict[str, str]:
 
 
 def _render(template: Path, answers: dict, workspace: Simulator, output: Path) -> dict[str, Blob]:
+    """Render `answers`; the files under the folder of the render's record (the root directory): the folder the
+    user names, the one with the project's copy of the record."""
     with tempfile.TemporaryDirectory(prefix="upgrade-home-") as home:
         result = render(answers, output, workspace=workspace, home=Path(home), template_dir=template)
     if result.returncode != 0:
         raise UpgradeError(f"bundle init failed for the template in {template}:\n{result.output.strip()}")
-    return read_tree(output / answers["input_root_dir"])
+    records = sorted(output.rglob(RECORD_NAME))
+    if len(records) > 1:
+        raise UpgradeError(f"the template in {template} writes {len(records)} {RECORD_NAME} files, not one")
+    # A revision older than the record: its root directory.
+    return read_tree(records[0].parent if records else output / answers["input_root_dir"])
 
 
 def plan_upgrade(
