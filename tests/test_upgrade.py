@@ -294,6 +294,22 @@ def test_upgrade_refuses_a_dirty_tree(revisions, project, dirt):
     assert tree(project) == before
 
 
+def test_upgrade_refuses_to_write_through_a_symbolic_link(revisions, project, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    data = project / PROJECT / "data"
+    for path in data.iterdir():
+        path.rename(outside / path.name)
+    data.rmdir()
+    data.symlink_to(outside)
+    commit_all(project, "Data lives elsewhere")
+    before = tree(outside)
+    status, output = run_upgrade(revisions, project, from_revision=revisions.base)
+    assert status == EXIT_REFUSED
+    assert "symbolic link" in output and CONFLICTED in output
+    assert tree(outside) == before
+
+
 def test_upgrade_refuses_without_a_known_revision(revisions, project):
     status, output = run_upgrade(revisions, project)
     assert status == EXIT_REFUSED

@@ -26,6 +26,8 @@ Inputs that the new revision adds take their defaults (listed, with the value th
 committed: review the result with `git status` and `git diff`, resolve conflicts, then commit.
 
 Exit status: 0 upgraded (or nothing to do), 1 upgraded with conflicts to resolve, 2 refused (nothing written).
+With --dry-run nothing is written and the status says the same of the upgrade that would run. The upgrade
+refuses to write through symbolic links (a template path that is, or is inside, a link in the project).
 """
 
 from __future__ import annotations
@@ -339,7 +341,14 @@ def plan_upgrade(
         dropped_inputs=[k for k in recorded if k not in new_schema["properties"]],
     )
     labels = ("your project", f"template {old[:12]}", f"template {new[:12]}")
-    for rel in sorted((base.keys() | latest.keys()) - {RECORD_NAME}):
+    paths = sorted((base.keys() | latest.keys()) - {RECORD_NAME})
+    links = [rel for rel in paths if _through_link(root, rel)]
+    if links:
+        raise UpgradeError(
+            "the upgrade does not write through symbolic links, and these template paths are, or are in, one: "
+            + ", ".join(links[:10])
+        )
+    for rel in paths:
         change = plan_file(rel, base.get(rel), latest.get(rel), read_blob(root / rel), labels)
         if change is not None:
             plan.changes.append(change)
@@ -347,6 +356,16 @@ def plan_upgrade(
     if (root / RECORD_NAME).read_bytes() != record_text:
         plan.changes.append(Change(RECORD_NAME, "record", record_text))
     return plan
+
+
+def _through_link(root: Path, rel: str) -> bool:
+    """Whether root/rel, or a folder between root and it, is a symbolic link."""
+    path = root
+    for part in rel.split("/"):
+        path = path / part
+        if path.is_symlink():
+            return True
+    return False
 
 
 def _value_taken(recorded, default) -> str | None:
