@@ -195,6 +195,7 @@ def test_upgrade_keeps_team_edits_brings_template_changes_and_marks_the_one_conf
 
     record = json.loads((project / RECORD_NAME).read_text())
     assert record[REVISION_KEY] == revisions.second
+    assert record["answers"][NEW_INPUT] == NEW_INPUT_DEFAULT
     assert git(project, "rev-parse", "HEAD") == head, "the upgrade must not commit"
 
 
