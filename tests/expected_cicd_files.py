@@ -65,7 +65,8 @@ def sub_template_files(platform: str, project_name: str) -> set[str]:
 
 
 def cicd_files(c: Combination) -> set[str]:
-    files: set[str] = set()
+    # The record of the render (answers, derived names, template version), in every setup mode.
+    files: set[str] = {".mlops-stacks.json"}
     if c.has_project:
         # What deploy-cicd needs to know about the project; written even without CI/CD, to add it later.
         files.add(f"{alphanumeric_underscore(c['input_project_name'])}/project_params.json")

@@ -40,11 +40,11 @@ def render_into(answers: dict, output: Path, template_dir: Path = REPO_ROOT) -> 
         raise SystemExit(f"bundle init failed:\n{result.output}")
 
 
-def export_revision(revision: str, folder: Path) -> Path:
-    """The template files (schema, library/, template/) as they are at `revision`."""
+def export_revision(revision: str, folder: Path, repo: Path = REPO_ROOT) -> Path:
+    """The template files (schema, library/, template/) as they are at `revision` of the git repository `repo`."""
     data = subprocess.run(
         ["git", "archive", "--format=tar", revision, "databricks_template_schema.json", "library", "template"],
-        cwd=REPO_ROOT,
+        cwd=repo,
         capture_output=True,
         check=True,
     ).stdout

@@ -21,5 +21,8 @@ def pinned_cli_version() -> str:
     return "v" + _defined_version("template_variables.tmpl", "cli_version_number", "")
 
 
+# The template's own version (also this repository's package version: pyproject.toml reads it from here).
+TEMPLATE_VERSION = _defined_version("template_variables.tmpl", "template_version", "")
+
 # rhysd/actionlint, built from the Go module proxy like the CLI; the generated lint workflow uses the same.
 ACTIONLINT_VERSION = _defined_version("cicd.tmpl", "actionlint_version", "v")
