@@ -116,6 +116,7 @@ def test_params_files_hold_exactly_the_sub_template_inputs_with_the_right_values
         "input_prod_catalog_name": v["input_prod_catalog_name"],
         "input_test_catalog_name": v["input_test_catalog_name"],
         "input_docker_image": v["input_docker_image"],
+        "input_cicd_auth": v["input_cicd_auth"],
     }
     project_keys = {"input_project_name", "input_cloud", "input_include_feature_store", "input_deployment_pattern"}
     assert set(params) | project_keys == set(sub["properties"])
