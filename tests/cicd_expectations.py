@@ -167,6 +167,10 @@ class PipelineJob:
     file: str  # relative to the repository root
     name: str
     steps: tuple[PipelineStep, ...]
+    # What the platform itself gives the job for OIDC: GitHub's token request variables when the job has
+    # `id-token: write`; GitLab's id_tokens (variable -> audience). Azure DevOps offers its endpoint to every job.
+    oidc_permission: bool = False
+    id_tokens: tuple[tuple[str, str], ...] = ()
 
     @property
     def commands(self) -> list[tuple[str, ...]]:
@@ -225,7 +229,8 @@ def github_jobs(root: Path, project_name: str) -> list[PipelineJob]:
                 for step in job["steps"]
                 if "run" in step
             )
-            found.append(PipelineJob(path.relative_to(root).as_posix(), key, steps))
+            permission = (job.get("permissions") or workflow.get("permissions") or {}).get("id-token") == "write"
+            found.append(PipelineJob(path.relative_to(root).as_posix(), key, steps, oidc_permission=permission))
     return found
 
 
@@ -263,7 +268,8 @@ def gitlab_jobs(root: Path, project_name: str) -> list[PipelineJob]:
                     folder = str(Path(folder) / target)
                 else:
                     steps.append(_step(folder, env, line))
-            found.append(PipelineJob(path.relative_to(root).as_posix(), key, tuple(steps)))
+            id_tokens = tuple((name, spec["aud"]) for name, spec in (job.get("id_tokens") or {}).items())
+            found.append(PipelineJob(path.relative_to(root).as_posix(), key, tuple(steps), id_tokens=id_tokens))
     return found
 
 
