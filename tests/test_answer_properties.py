@@ -36,7 +36,7 @@ from cicd_expectations import SHELLCHECK, docker_calls_of_push_script, expected_
 from expected_files import expected_files
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from matrix import CLOUDS, DEPLOYMENT_PATTERNS, FEATURE_STORE, Combination, alphanumeric_underscore
+from matrix import CICD_AUTH, CLOUDS, DEPLOYMENT_PATTERNS, FEATURE_STORE, Combination, alphanumeric_underscore
 
 from tooling.paths import TOOLS_BIN
 from tooling.render import render, run_cli
@@ -80,6 +80,7 @@ def answer_sets(draw, setups: list[str], platforms: list[str]) -> dict[str, str]
         "input_cloud": draw(st.sampled_from(CLOUDS)),
         "input_include_feature_store": draw(st.sampled_from(FEATURE_STORE)),
         "input_deployment_pattern": draw(st.sampled_from(DEPLOYMENT_PATTERNS)),
+        "input_cicd_auth": draw(st.sampled_from(CICD_AUTH)),
     }
     for name in FREE_TEXT:
         strategy = from_pattern(name)
@@ -162,7 +163,7 @@ def check_params(c: Combination, out: Path) -> None:
         hosts = expected_hosts(c)
         names = ["input_root_dir", "input_cloud", "input_cicd_platform", "input_default_branch"]
         names += ["input_release_branch", "input_staging_catalog_name", "input_prod_catalog_name"]
-        names += ["input_test_catalog_name", "input_docker_image"]
+        names += ["input_test_catalog_name", "input_docker_image", "input_cicd_auth"]
         assert load_json_strictly(root / "cicd_params.json") == {n: v[n] for n in names} | {
             "input_databricks_staging_workspace_host": hosts["staging"],
             "input_databricks_prod_workspace_host": hosts["prod"],

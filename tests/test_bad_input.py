@@ -196,6 +196,7 @@ BAD_VALUES: dict[str, list[str]] = {
     "input_cicd_platform": ["jenkins", "github"],
     "input_include_feature_store": ["maybe", "true"],
     "input_deployment_pattern": ["retrain", "promote"],
+    "input_cicd_auth": ["oidc", "Secrets", "workload_identity_federation "],
 }
 
 # Values every pattern accepts that the layout's rules (library/input_rules.tmpl) refuse.

@@ -79,7 +79,9 @@ def test_sub_template_inputs_are_defined_like_the_main_templates():
         assert name.startswith("input_")
         for key in ("enum", "pattern"):
             assert prop.get(key) == main["properties"][name].get(key), (name, key)
-        assert "default" not in prop, f"{name}: every value must come from the params files"
+        # Every value must come from the params files, except the CI/CD authentication answer: repositories generated
+        # before it existed have no such key, and their pipelines use secrets.
+        assert prop.get("default") == ("secrets" if name == "input_cicd_auth" else None), name
     # A key of the params files that is not an input is refused, as in the main template.
     assert sub["anyOf"] == [{"properties": {name: {} for name in sub["properties"]}, "additionalProperties": False}]
 
@@ -116,6 +118,7 @@ def test_params_files_hold_exactly_the_sub_template_inputs_with_the_right_values
         "input_prod_catalog_name": v["input_prod_catalog_name"],
         "input_test_catalog_name": v["input_test_catalog_name"],
         "input_docker_image": v["input_docker_image"],
+        "input_cicd_auth": v["input_cicd_auth"],
     }
     project_keys = {"input_project_name", "input_cloud", "input_include_feature_store", "input_deployment_pattern"}
     assert set(params) | project_keys == set(sub["properties"])
@@ -182,6 +185,31 @@ def test_adding_a_project_renders_its_pipelines_and_targets_and_the_bundle_valid
             promotion = config["resources"]["jobs"]["model_promotion_job"]
             assert "model_training_job" not in config["resources"]["jobs"]
             assert {t["task_key"] for t in promotion["tasks"]} == {"PromoteModel", "ModelValidation", "ModelDeployment"}
+
+
+def test_a_repository_from_before_the_cicd_auth_answer_keeps_adding_projects_with_secrets(
+    rendered, simulator, cli_home, tmp_path
+):
+    """Its cicd_params.json has no input_cicd_auth and its pipelines use secrets: so do the added project's."""
+    cicd = next(c for c in CICD_ONLY if c["input_cicd_auth"] == "workload_identity_federation")
+    project_combo = by_id(f"project-{cicd['input_cloud']}-nofs-code")
+    repo, folder = repository_with_project(rendered, cicd, project_combo, tmp_path)
+    params = json.loads((repo / "cicd_params.json").read_text())
+    del params["input_cicd_auth"]
+    (repo / "cicd_params.json").write_text(json.dumps(params, indent=2) + "\n")
+    result = add_project(repo, folder, simulator, cli_home)
+    assert result.returncode == 0, result.stdout + result.stderr
+    name, platform = project_combo["input_project_name"], cicd["input_cicd_platform"]
+    with_secrets = rendered(
+        {
+            **params,
+            "input_cicd_auth": "secrets",
+            "input_setup_cicd_and_project": "CICD_and_Project",
+            **json.loads((repo / folder / "project_params.json").read_text()),
+        }
+    )
+    for rel in sorted(project_pipelines(platform, name)):
+        assert (repo / rel).read_text() == (with_secrets.root / rel).read_text(), rel
 
 
 def test_adding_a_project_of_another_cloud_is_refused_and_writes_nothing(rendered, simulator, cli_home, tmp_path):

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
+from pathlib import Path
 
 from tooling.paths import REPO_ROOT, TEMPLATE_SCHEMA
 from tooling.render import cli_path, render
-from tooling.versions import pinned_cli_version
+from tooling.versions import pinned_cli_version, pinned_go_sdk_version
 
 
 def test_installed_cli_reports_the_pinned_version():
@@ -65,3 +67,11 @@ def test_installer_explains_a_missing_go(tmp_path):
         [sys.executable, "-c", code, str(tmp_path / "cli")], cwd=REPO_ROOT, env=env, capture_output=True, text=True
     )
     assert "Go is required" in proc.stdout and "go` is not on PATH" in proc.stdout
+
+
+def test_the_go_sdk_version_is_the_one_the_pinned_cli_requires():
+    # The CLI's own go.mod, from the module cache that `go install` of the pinned CLI filled.
+    gomodcache = subprocess.run(["go", "env", "GOMODCACHE"], capture_output=True, text=True, check=True).stdout.strip()
+    go_mod = Path(gomodcache) / f"github.com/databricks/cli@{pinned_cli_version()}/go.mod"
+    required = re.search(r"^\s*github.com/databricks/databricks-sdk-go (v\S+)", go_mod.read_text(), re.M)
+    assert required and required[1] == pinned_go_sdk_version()

@@ -3,12 +3,20 @@ project README's diagram with the bundle."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import pytest
+import yaml
 from bundle_expectations import full_jobs
-from cicd_expectations import expected_test_prefix
+from cicd_expectations import (
+    PREFIX_TARGET,
+    expected_audience,
+    expected_test_prefix,
+    is_federated,
+    pipeline_jobs,
+)
 from expected_cicd_files import cicd_files, platform_family
 from matrix import CICD_COMBINATIONS, PROJECT_COMBINATIONS, alphanumeric_underscore
 
@@ -40,17 +48,20 @@ def secrets_used_by_pipelines(root: Path) -> set[str]:
     for folder in (".github/workflows", ".azure/devops-pipelines", ".gitlab/pipelines"):
         for path in (root / folder).glob("*.yml") if (root / folder).is_dir() else []:
             text = path.read_text()
-            names |= set(re.findall(r"secrets\.([A-Z_]+)", text))  # GitHub
+            names |= set(re.findall(r"(?:secrets|vars)\.([A-Z_]+)", text))  # GitHub
             names |= {n for n in re.findall(r"\$\(([A-Z_]+)\)", text) if SECRET_NAME.fullmatch(n)}  # Azure DevOps
             names |= {n for n in re.findall(r"\$([A-Z_]+)\b", text) if SECRET_NAME.fullmatch(n)}  # GitLab
     return names
 
 
 def expected_secrets(combo) -> set[str]:
-    """The secrets the setup guide must list: the staging and prod credentials, the test ones for a separate test
-    workspace, and GitHub's token for deploy-cicd."""
+    """What the setup guide must list as stored in the CI platform: the staging and prod credentials, the test ones
+    for a separate test workspace, and GitHub's token for deploy-cicd. Under workload identity federation the
+    credentials are only the service principals' client ids (variables)."""
     platform, cloud = combo["input_cicd_platform"], combo["input_cloud"]
-    if platform == "gitlab":
+    if is_federated(combo.values):
+        suffixes = ["SP_CLIENT_ID"]
+    elif platform == "gitlab":
         suffixes = ["SP_CLIENT_ID", "SP_CLIENT_SECRET"]
     elif cloud == "azure":
         suffixes = ["AZURE_SP_TENANT_ID", "AZURE_SP_APPLICATION_ID", "AZURE_SP_CLIENT_SECRET"]
@@ -64,7 +75,7 @@ def expected_secrets(combo) -> set[str]:
 
 
 @pytest.mark.parametrize("combo", CICD_COMBINATIONS, ids=lambda c: c.id)
-def test_setup_guide_lists_exactly_the_secrets_of_the_answers(combo, rendered):
+def test_setup_guide_lists_exactly_the_stored_credentials_of_the_answers(combo, rendered):
     out = rendered(combo)
     listed = set(re.findall(r"^- `([A-Z_]+)`", out.text(f"{combo['input_root_dir']}/docs/mlops-setup.md"), re.M))
     assert listed == expected_secrets(combo)
@@ -77,10 +88,58 @@ def test_setup_guide_lists_exactly_the_secrets_of_the_answers(combo, rendered):
 @pytest.mark.parametrize("combo", CICD_COMBINATIONS, ids=lambda c: c.id)
 def test_setup_guide_states_which_credentials_the_integration_tests_use(combo, rendered):
     guide = rendered(combo).text(f"{combo['input_root_dir']}/docs/mlops-setup.md")
+    stored = "variables" if is_federated(combo.values) else "secrets"
     if expected_test_prefix(combo.values) == "TEST":
-        assert "the `TEST_*` secrets of a service principal in the test workspace" in guide
+        assert f"the `TEST_*` {stored} of a service principal in the test workspace" in guide
     else:
-        assert "they use the staging credentials (`STAGING_*`): no test secrets are needed" in guide
+        assert f"they use the staging credentials (`STAGING_*`): no test {stored} are needed" in guide
+
+
+POLICY_COMMAND = re.compile(
+    r"^databricks account service-principal-federation-policy create <(\w+) service principal ID> --json '(.*?)'$",
+    re.M | re.S,
+)
+ISSUERS = {
+    "github_actions": "https://token.actions.githubusercontent.com",
+    "github_actions_for_github_enterprise_servers": "https://<GitHub Enterprise Server host>/_services/token",
+    "azure_devops": "https://vstoken.dev.azure.com/<organization ID>",
+    "gitlab": "https://gitlab.com",
+}
+
+
+@pytest.mark.parametrize("combo", CICD_COMBINATIONS, ids=lambda c: c.id)
+def test_setup_guide_gives_a_federation_policy_for_each_service_principal_the_pipelines_use(combo, rendered):
+    out = rendered(combo)
+    guide = out.text(f"{combo['input_root_dir']}/docs/mlops-setup.md")
+    policies = [(who.upper(), json.loads(body)["oidc_policy"]) for who, body in POLICY_COMMAND.findall(guide)]
+    if not is_federated(combo.values):
+        assert policies == [] and "service-principal-federation-policy" not in guide
+        return
+    platform = combo["input_cicd_platform"]
+    prefixes = {"STAGING", "PROD", expected_test_prefix(combo.values)}
+    assert {prefix for prefix, _ in policies} == prefixes
+    for prefix, policy in policies:
+        # The audience the pipelines request for that workspace, the platform's issuer, one subject each.
+        assert policy["audiences"] == [expected_audience(combo.values, prefix)], prefix
+        assert policy["issuer"] == ISSUERS[platform]
+        assert set(policy) <= {"issuer", "audiences", "subject", "subject_claim"} and policy["subject"]
+    if combo.has_project and platform.startswith("github_actions"):
+        # Each GitHub environment a deployment job runs in is the subject of its service principal's policy.
+        workflows = out.root / ".github/workflows"
+        for path in workflows.glob(f"{combo['input_project_name']}-bundle-cd-*.yml"):
+            for job in yaml.safe_load(path.read_text())["jobs"].values():
+                prefix = job["env"]["DATABRICKS_CLIENT_ID"].split("vars.")[1].split("_SP_")[0]
+                subjects = {p["subject"] for who, p in policies if who == prefix}
+                assert f"repo:<owner>/<repository>:environment:{job['environment']}" in subjects, path.name
+    if combo.has_project:
+        # Every target a pipeline signs in to has its policies.
+        used = {
+            PREFIX_TARGET[k.split("_SP_")[0]]
+            for job in pipeline_jobs(out.root, platform, combo["input_project_name"])
+            for step in job.steps
+            for k in re.findall(r"((?:STAGING|PROD|TEST)_SP_CLIENT_ID)", " ".join(step.env.values()))
+        }
+        assert used == {PREFIX_TARGET[p] for p in prefixes}
 
 
 @pytest.mark.parametrize("combo", CICD_COMBINATIONS, ids=lambda c: c.id)

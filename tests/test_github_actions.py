@@ -10,7 +10,7 @@ from cicd_expectations import (
     assert_installs_the_project_for_its_tests,
     expected_auth_env,
     expected_test_prefix,
-    github_secret,
+    is_federated,
     script_commands,
 )
 from expected_cicd_files import GITHUB
@@ -148,11 +148,18 @@ def test_permissions_are_explicit_and_least_privilege(combo, rendered):
     for name, workflow in workflows(rendered, combo).items():
         assert workflow["permissions"] == {"contents": "read"}, name
         for key, job in workflow["jobs"].items():
+            expected = {"contents": "read"}
             if name.endswith("-bundle-ci.yml"):
                 # The validation jobs comment on the pull request.
-                assert job["permissions"] == {"contents": "read", "pull-requests": "write"}, key
-            else:
+                expected["pull-requests"] = "write"
+            calls_databricks = any(c != ("pytest",) for s in job["steps"] for c in script_commands(s.get("run", "")))
+            if calls_databricks and is_federated(combo.values):
+                # Keyless sign-in: the job requests its OIDC token.
+                expected["id-token"] = "write"
+            if expected == {"contents": "read"}:
                 assert "permissions" not in job, f"{name}:{key}"
+            else:
+                assert job["permissions"] == expected, f"{name}:{key}"
 
 
 @pytest.mark.parametrize("combo", GITHUB_COMBOS, ids=lambda c: c.id)
@@ -171,18 +178,25 @@ def test_python_and_java_versions_are_quoted(combo, rendered):
 
 
 @pytest.mark.parametrize("combo", FULL, ids=lambda c: c.id)
-def test_each_job_authenticates_to_its_target_with_the_cloud_credentials(combo, rendered):
-    cloud = combo["input_cloud"]
+def test_each_job_authenticates_to_its_target_with_the_answers_credentials(combo, rendered):
     prefixes = {"staging": "STAGING", "prod": "PROD", "test": expected_test_prefix(combo.values)}
     for name, workflow in workflows(rendered, combo).items():
         for key, job in workflow["jobs"].items():
             commands = [c for s in job["steps"] for c in script_commands(s.get("run", ""))]
             targets = {c[1] for c in commands if len(c) == 2}
             if not targets:
-                assert not any(k.startswith(("ARM_", "DATABRICKS_TOKEN")) for k in job.get("env", {})), key
+                assert not any(k.startswith(("ARM_", "DATABRICKS_")) for k in job.get("env", {})), key
+                assert "id-token" not in job.get("permissions", {}), key
                 continue
             (target,) = targets
-            assert job["env"] == expected_auth_env(cloud, prefixes[target], github_secret), f"{name}:{key}"
+            assert job["env"] == expected_auth_env(combo.values, prefixes[target]), f"{name}:{key}"
+            # Only a job that signs in keylessly may request an OIDC token, and it reads nothing secret.
+            assert ("id-token" in job.get("permissions", {})) == is_federated(combo.values), f"{name}:{key}"
+            if is_federated(combo.values):
+                assert job["permissions"]["id-token"] == "write" and job["permissions"]["contents"] == "read"
+                assert "secrets." not in yaml.safe_dump(job), f"{name}:{key}"
+        # No workflow grants an OIDC token to all of its jobs.
+        assert "id-token" not in workflow.get("permissions", {}), name
 
 
 @pytest.mark.parametrize("combo", FULL, ids=lambda c: c.id)

@@ -10,8 +10,11 @@ import yaml
 from cicd_expectations import (
     assert_installs_the_project_for_its_tests,
     docker_calls_of_push_script,
+    expected_audience,
+    expected_auth_env,
     expected_docker_calls,
     expected_test_prefix,
+    is_federated,
     script_commands,
 )
 from matrix import CICD_COMBINATIONS, alphanumeric_underscore
@@ -101,7 +104,7 @@ def test_push_script_is_executable_valid_bash_and_pushes_the_answered_image(comb
 
 
 @pytest.mark.parametrize("combo", FULL, ids=lambda c: c.id)
-def test_jobs_authenticate_with_oauth_secrets_of_their_target(combo, rendered):
+def test_jobs_authenticate_to_their_target_with_the_answers_credentials(combo, rendered):
     prefixes = {"staging": "STAGING", "prod": "PROD", "test": expected_test_prefix(combo.values)}
     seen = set()
     for suffix in ("bundle-ci", "bundle-cd-staging", "bundle-cd-prod"):
@@ -109,15 +112,16 @@ def test_jobs_authenticate_with_oauth_secrets_of_their_target(combo, rendered):
             commands = [c for line in job["script"] for c in script_commands(line)]
             targets = {c[1] for c in commands if len(c) == 2}
             if not targets:
-                assert "variables" not in job, key
+                assert "variables" not in job and "id_tokens" not in job, key
                 continue
             (target,) = targets
             seen.add(target)
             prefix = prefixes[target]
-            assert job["variables"] == {
-                "DATABRICKS_CLIENT_ID": f"${prefix}_SP_CLIENT_ID",
-                "DATABRICKS_CLIENT_SECRET": f"${prefix}_SP_CLIENT_SECRET",
-            }, key
+            assert job["variables"] == expected_auth_env(combo.values, prefix), key
+            # Keyless: the job asks GitLab for its OIDC token, in the variable env-oidc reads, for the audience
+            # its workspace's federation policy lists.
+            expected_tokens = {"DATABRICKS_OIDC_TOKEN": {"aud": expected_audience(combo.values, prefix)}}
+            assert job.get("id_tokens") == (expected_tokens if is_federated(combo.values) else None), key
             assert job["script"][0] == 'cd "$PROJECT_FOLDER"'
         # Scripts read the project folder from a variable of the pipeline, never from text spliced into them.
         assert pipeline(rendered, combo, suffix)["variables"] == {

@@ -11,13 +11,20 @@ service principal's token of its own per secret, so each secret is one identity 
 - ARM_CLIENT_ID (Entra ID client secret, with ARM_TENANT_ID and ARM_CLIENT_SECRET): the simulator's Entra ID
   stand-in answers https://login.microsoftonline.com/<tenant>/oauth2/token with the client id as the token;
 - DATABRICKS_CLIENT_ID (Databricks OAuth M2M, with DATABRICKS_CLIENT_SECRET): likewise on the workspace's
-  /oidc/v1/token.
+  /oidc/v1/token;
+- DATABRICKS_CLIENT_ID under workload identity federation (github-oidc, azure-devops-oidc, env-oidc): the CLI gets
+  an OIDC token from the simulator's stand-in for the CI platform's issuer, given to the job as the platform gives
+  it (GitHub: the token request variables, only to a job with `id-token: write`; Azure DevOps: the SYSTEM_*
+  variables of every step, System.AccessToken mapped by the pipeline; GitLab: the job's id_tokens variables, for
+  their audience), and exchanges it at the workspace's /oidc/v1/token, which answers with the client id as well.
 No DATABRICKS_HOST is set, as in the pipelines: each command reaches its target's workspace.host, which the
 simulator serves through its HTTPS proxy.
 """
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -25,7 +32,14 @@ from urllib.parse import urlparse
 
 import pytest
 from bundle_expectations import expected_hosts, expected_jobs, root_path
-from cicd_expectations import PipelineJob, pipeline_jobs, secret_syntax
+from cicd_expectations import (
+    PREFIX_TARGET,
+    PipelineJob,
+    expected_audience,
+    is_federated,
+    pipeline_jobs,
+    secret_syntax,
+)
 from matrix import PIPELINE_RUNS, by_id
 
 from tooling.render import CliResult, run_cli
@@ -35,13 +49,30 @@ from tooling.simulator import new_token
 IDENTITY_VARIABLES = {"DATABRICKS_TOKEN", "ARM_CLIENT_ID", "DATABRICKS_CLIENT_ID"}
 
 
+# Azure DevOps' own variables, such as $(System.AccessToken), which a step maps explicitly.
+AZURE_DEVOPS_PREDEFINED = re.compile(r"\$\((\w+(?:\.\w+)+)\)")
+# The issuer of each platform's OIDC tokens, as the simulator's stand-ins name them (tooling/simulator/main.go).
+ISSUERS = {
+    "github": "https://token.actions.githubusercontent.com",
+    "azure_devops": "https://vstoken.dev.azure.com/00000000-0000-0000-0000-000000000000",
+    "gitlab": "https://gitlab.com",
+}
+
+
+def platform_family(platform: str) -> str:
+    return "github" if platform.startswith("github_actions") else platform
+
+
 def credentials(env: dict[str, str], platform: str, identities: dict[str, str]) -> dict[str, str]:
     """The step's environment with dummy secret values: an identity per secret for IDENTITY_VARIABLES."""
     resolved = {}
     for name, value in env.items():
         match = secret_syntax(platform).fullmatch(value)
-        assert match or "$" not in value, f"{name}: {value} is neither a secret nor a literal"
-        if not match:
+        predefined = platform == "azure_devops" and AZURE_DEVOPS_PREDEFINED.fullmatch(value)
+        assert match or predefined or "$" not in value, f"{name}: {value} is neither a secret nor a literal"
+        if predefined:
+            resolved[name] = f"simulated-{predefined[1].lower()}"
+        elif not match:
             resolved[name] = value
         elif name in IDENTITY_VARIABLES:
             resolved[name] = identities.setdefault(match[1], new_token("service_principal"))
@@ -50,13 +81,23 @@ def credentials(env: dict[str, str], platform: str, identities: dict[str, str]) 
     return resolved
 
 
+def platform_oidc(job: PipelineJob, simulator, platform: str) -> dict[str, str]:
+    """What the CI platform itself adds to the job's environment for OIDC (see the module docstring)."""
+    family = platform_family(platform)
+    if family == "github":
+        return simulator.ci_oidc_env("github") if job.oidc_permission else {}
+    if family == "azure_devops":
+        return simulator.ci_oidc_env("azure_devops")
+    return {name: simulator.gitlab_id_token(audience) for name, audience in job.id_tokens}
+
+
 def run_job(job: PipelineJob, repo: Path, scratch: Path, simulator, platform: str, identities) -> list[tuple]:
     """Every databricks command of `job`, in order, in a fresh checkout; stops at the first failure."""
     checkout = scratch / "checkout"
     shutil.copytree(repo, checkout)
     done: list[tuple[tuple[str, ...], CliResult, dict]] = []
     for step in job.steps:
-        env = credentials(step.env, platform, identities)
+        env = {**platform_oidc(job, simulator, platform), **credentials(step.env, platform, identities)}
         for argv in step.commands:
             result = run_cli(
                 list(argv[1:]), workspace=simulator, home=scratch / "home", cwd=checkout / step.folder, credentials=env
@@ -93,6 +134,7 @@ def test_pipeline_commands_succeed_with_the_pipelines_credentials(combo, rendere
     deployed = {
         argv[-1]: env for done in results for argv, _, env in done if argv[:3] == ("databricks", "bundle", "deploy")
     }
+
     assert set(deployed) == {"test", "staging", "prod"}
     assert any(argv[:3] == ("databricks", "bundle", "run") for done in results for argv, _, _ in done)
 
@@ -113,6 +155,31 @@ def test_pipeline_commands_succeed_with_the_pipelines_credentials(combo, rendere
         contacted = {r.host.split(":")[0] for r in simulator.requests(identity)}
         assert urlparse(hosts[target]).hostname in contacted - {"127.0.0.1"}, target
         assert not [r for r in simulator.requests(identity) if r.status == 501]
+
+    # Keyless: each service principal signed in only by exchanging its platform's OIDC token, for the audience its
+    # workspace's federation policy lists (setup guide); with secrets, no OIDC token was exchanged at all.
+    exchanged = [e for e in simulator.oidc_events() if e.event == "exchanged" and e.client_id in identities.values()]
+    if is_federated(combo.values):
+        assert set(identities) == {f"{p}_SP_CLIENT_ID" for p in {n.split("_SP_")[0] for n in identities}}
+        for name, client_id in identities.items():
+            prefix = name.removesuffix("_SP_CLIENT_ID")
+            found = {(e.issuer, e.audience) for e in exchanged if e.client_id == client_id}
+            assert found == {(ISSUERS[platform_family(platform)], expected_audience(combo.values, prefix))}, name
+        assert {PREFIX_TARGET[n.removesuffix("_SP_CLIENT_ID")] for n in identities} >= {"staging", "prod"}
+        # And the CLI reports the platform's auth type for the environment of each deployment step.
+        for target, env in deployed.items():
+            described = run_cli(
+                ["auth", "describe", "-t", target, "-o", "json"],
+                workspace=simulator,
+                home=tmp_path / f"describe-{target}",
+                cwd=out.project,
+                credentials=env,
+            )
+            assert described.returncode == 0, described.output
+            details = json.loads(described.stdout)
+            assert (details["status"], details["details"]["auth_type"]) == ("success", env["DATABRICKS_AUTH_TYPE"])
+    else:
+        assert exchanged == []
 
     # The pipeline's credential flow really ran: Entra ID tokens on azure, OAuth M2M tokens on GitLab.
     token_hosts = {(r.host, r.path.rsplit("/", 2)[-2]) for r in simulator.requests() if r.path.endswith("/token")}

@@ -14,7 +14,7 @@ from tooling.render import run_cli
 SCHEMA = json.loads(TEMPLATE_SCHEMA.read_text())
 PROPS = SCHEMA["properties"]
 
-# Upstream mainline's 18 inputs in prompt order (orders 11 and 19 are unused upstream), then our two additions.
+# Upstream mainline's 18 inputs in prompt order (orders 11 and 19 are unused upstream), then our additions.
 UPSTREAM_INPUTS = {
     "input_setup_cicd_and_project": 1,
     "input_project_name": 2,
@@ -35,7 +35,7 @@ UPSTREAM_INPUTS = {
     "input_include_feature_store": 18,
     "input_docker_image": 20,
 }
-ADDED_INPUTS = {"input_databricks_test_workspace_host": 7, "input_deployment_pattern": 19}
+ADDED_INPUTS = {"input_databricks_test_workspace_host": 7, "input_deployment_pattern": 19, "input_cicd_auth": 21}
 
 ENUMS = {
     "input_setup_cicd_and_project": ["CICD_and_Project", "Project_Only", "CICD_Only"],
@@ -43,6 +43,7 @@ ENUMS = {
     "input_cicd_platform": ["github_actions", "github_actions_for_github_enterprise_servers", "azure_devops", "gitlab"],
     "input_include_feature_store": ["no", "yes"],
     "input_deployment_pattern": ["deploy_code", "deploy_models"],
+    "input_cicd_auth": ["workload_identity_federation", "secrets"],
 }
 
 ALL = list(UPSTREAM_INPUTS) + list(ADDED_INPUTS)
@@ -57,6 +58,7 @@ PROJECT_ONLY_SKIPS = {
     "input_prod_catalog_name",
     "input_test_catalog_name",
     "input_docker_image",
+    "input_cicd_auth",
 }
 CICD_ONLY_SKIPS = {
     "input_project_name",

@@ -7,6 +7,7 @@ import json
 import signal
 import ssl
 import subprocess
+import urllib.error
 import urllib.request
 from dataclasses import replace
 from pathlib import Path
@@ -128,3 +129,49 @@ def test_ci_credentials_choose_identity_and_workspace_by_client_id(simulator, tm
     token_calls = {(r.host, r.path) for r in simulator.requests() if r.path.endswith("/token")}
     assert ("login.microsoftonline.com", "/tenant-1/oauth2/token") in token_calls
     assert any(path == "/oidc/v1/token" for _, path in token_calls)
+
+
+def test_oidc_token_exchange_accepts_only_tokens_its_ci_issuers_issued(simulator, tmp_path):
+    """Workload identity federation: github-oidc, azure-devops-oidc and env-oidc get an OIDC token from the
+    stand-in CI issuers and exchange it for the client id; a token from anywhere else is refused."""
+    client = SERVICE_PRINCIPAL_PREFIX + "0bc1d"
+    host = "https://federated-ws.cloud.databricks.com"
+    audience = f"{host}/oidc/v1/token"
+    flows = {
+        "github-oidc": {"DATABRICKS_TOKEN_AUDIENCE": audience, **simulator.ci_oidc_env("github")},
+        "azure-devops-oidc": {"SYSTEM_ACCESSTOKEN": "dummy", **simulator.ci_oidc_env("azure_devops")},
+        "env-oidc": {"DATABRICKS_OIDC_TOKEN": simulator.gitlab_id_token(audience)},
+    }
+    for auth_type, credentials in flows.items():
+        env = {"DATABRICKS_HOST": host, "DATABRICKS_AUTH_TYPE": auth_type, "DATABRICKS_CLIENT_ID": client}
+        result = run_cli(
+            ["current-user", "me", "-o", "json"],
+            workspace=simulator,
+            home=tmp_path / auth_type,
+            cwd=tmp_path,
+            credentials={**env, **credentials},
+        )
+        assert result.returncode == 0, result.output
+        assert json.loads(result.stdout)["userName"] == simulator.user_name(client)
+    exchanged = {(e.issuer, e.audience) for e in simulator.oidc_events() if e.event == "exchanged"}
+    assert exchanged == {
+        ("https://token.actions.githubusercontent.com", audience),
+        ("https://vstoken.dev.azure.com/00000000-0000-0000-0000-000000000000", "api://AzureADTokenExchange"),
+        ("https://gitlab.com", audience),
+    }
+    # A well-formed token the simulator did not issue, and a GitHub token request without the job's request token.
+    forged = simulator.gitlab_id_token(audience)[:-8] + "AAAAAAA."
+    refused = run_cli(
+        ["current-user", "me"],
+        workspace=simulator,
+        home=tmp_path / "forged",
+        cwd=tmp_path,
+        credentials={**env, "DATABRICKS_AUTH_TYPE": "env-oidc", "DATABRICKS_OIDC_TOKEN": forged},
+    )
+    assert refused.returncode != 0 and "not issued by a simulated CI issuer" in refused.output
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        opener.open(f"{simulator.url}/__oidc/github/token?audience=x", timeout=30)
+        raise AssertionError("a token was issued without a request token")
+    except urllib.error.HTTPError as error:
+        assert error.code == 401

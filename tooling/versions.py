@@ -24,5 +24,11 @@ def pinned_cli_version() -> str:
 # The template's own version (also this repository's package version: pyproject.toml reads it from here).
 TEMPLATE_VERSION = _defined_version("template_variables.tmpl", "template_version", "")
 
+
+def pinned_go_sdk_version() -> str:
+    """The databricks-sdk-go version the pinned CLI is built with, e.g. "v0.160.0" (the setup guide links it)."""
+    return _defined_version("template_variables.tmpl", "cli_go_sdk_version", "v")
+
+
 # rhysd/actionlint, built from the Go module proxy like the CLI; the generated lint workflow uses the same.
 ACTIONLINT_VERSION = _defined_version("cicd.tmpl", "actionlint_version", "v")

@@ -13,7 +13,9 @@ prefix). A token starting with `dbapi0` is the test user (tester@databricks.com)
 Every host is served here: the CLI's proxies point at the simulator, which terminates HTTPS for any host with a
 certificate from its own throwaway CA (SSL_CERT_FILE), so bundle targets with real-looking hosts work and nothing
 leaves 127.0.0.1. OAuth M2M (DATABRICKS_CLIENT_ID/SECRET) and Entra ID client secrets (ARM_CLIENT_ID/...) get
-the client id back as their access token: a client id like `dbapi1<hex>` selects identity and workspace.
+the client id back as their access token: a client id like `dbapi1<hex>` selects identity and workspace. So do
+OIDC token exchanges (workload identity federation) of tokens from the simulator's stand-in CI issuers
+(ci_oidc_env, gitlab_id_token; oidc_events lists what was issued and exchanged).
 """
 
 from __future__ import annotations
@@ -53,6 +55,18 @@ class Request:
     path: str
     status: int
     token: str  # the bearer token, "" without one
+
+
+@dataclass(frozen=True)
+class OidcEvent:
+    """A CI OIDC token the simulator issued ("issued"), or one exchanged at a workspace's /oidc/v1/token
+    ("exchanged", with the client id it was exchanged for and that workspace's host)."""
+
+    event: str
+    issuer: str
+    audience: str
+    client_id: str
+    host: str
 
 
 @dataclass(frozen=True)
@@ -233,6 +247,38 @@ class Simulator:
     def inventory(self, token: str | None = None) -> Inventory:
         body = self._get("/__simulator/inventory", token)
         return Inventory(body["collections"], body["workspace_paths"] or [])
+
+    # --- CI platforms' OIDC tokens (workload identity federation) ---------------------------------------------
+    def oidc_events(self) -> list[OidcEvent]:
+        """Every OIDC token the stand-in CI issuers gave out, and every one exchanged for a Databricks token."""
+        return [OidcEvent(**e) for e in self._get("/__simulator/oidc")["events"] or []]
+
+    def ci_oidc_env(self, platform: str) -> dict[str, str]:
+        """What a CI platform itself gives a job that may request OIDC tokens, pointed at the stand-in issuers:
+        GitHub Actions sets ACTIONS_ID_TOKEN_REQUEST_URL and _TOKEN in jobs with `id-token: write`; Azure DevOps
+        sets the SYSTEM_* variables the Go SDK's azure-devops-oidc reads (config/experimental/auth/oidc/
+        azuredevops.go) in every step, System.AccessToken being mapped by the pipeline itself."""
+        if platform == "github":
+            return {
+                "ACTIONS_ID_TOKEN_REQUEST_URL": f"{self.url}/__oidc/github/token?api-version=2.0",
+                "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "simulated-request-token",
+            }
+        if platform == "azure_devops":
+            return {
+                "SYSTEM_TEAMFOUNDATIONCOLLECTIONURI": f"{self.url}/__oidc/ado",
+                "SYSTEM_TEAMPROJECTID": str(uuid.uuid4()),
+                "SYSTEM_HOSTTYPE": "build",
+                "SYSTEM_PLANID": str(uuid.uuid4()),
+                "SYSTEM_JOBID": str(uuid.uuid4()),
+            }
+        raise ValueError(f"no OIDC environment for {platform}")
+
+    def gitlab_id_token(self, audience: str) -> str:
+        """A token as GitLab writes it into a job's id_tokens variable, for `audience`."""
+        status, body = self.api("GET", "/__oidc/gitlab/token", query={"aud": audience}, token="simulated-runner")
+        if status != 200:
+            raise SimulatorError(f"GitLab stand-in issuer: {status} {body}")
+        return body["value"]
 
     def user_name(self, token: str | None = None) -> str:
         """The identity behind `token`, as the workspace reports it (SCIM Me)."""

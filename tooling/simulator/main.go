@@ -19,12 +19,21 @@
 //     client would share one workspace, as the test user) and has no Entra ID at all; with ours a CI credential
 //     picks its identity and isolated workspace the way DATABRICKS_TOKEN does (prefix dbapi0: the test user,
 //     dbapi1: a service principal).
+//   - stand-ins for the OIDC token issuers of CI platforms, and the Databricks token exchange that consumes their
+//     tokens (workload identity federation, RFC 8693): GitHub Actions' ACTIONS_ID_TOKEN_REQUEST_URL
+//     (GET /__oidc/github/token), Azure DevOps' pipeline oidctoken endpoint under SYSTEM_TEAMFOUNDATIONCOLLECTIONURI
+//     (POST /__oidc/ado/...), and GET /__oidc/gitlab/token for a test to fill GitLab's id_tokens with. Each issued
+//     token is an unsigned JWT that only this process accepts; POST /oidc/v1/token with the token-exchange grant
+//     accepts it once issued here, and answers with the client id as the access token, as M2M does. Every issue
+//     and exchange (issuer, audience, client id, host) is listed by GET /__simulator/oidc. The simulator itself
+//     has no token federation, and the real issuers cannot be reached from here.
 package main
 
 import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/base64"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -290,6 +299,7 @@ type front struct {
 	inner http.Handler
 	ca    *authority
 	t     *recorder
+	oidc  oidcIssuers
 
 	mu       sync.Mutex
 	requests []loggedRequest
@@ -316,6 +326,12 @@ func (f *front) serve(w http.ResponseWriter, r *http.Request, tunnelHost string)
 	case r.URL.Path == "/__simulator/errors" && r.Method == http.MethodGet:
 		writeJSON(w, http.StatusOK, map[string]any{"errors": f.t.errorList()})
 		return
+	case r.URL.Path == "/__simulator/oidc" && r.Method == http.MethodGet:
+		writeJSON(w, http.StatusOK, map[string]any{"events": f.oidc.events()})
+		return
+	case strings.HasPrefix(r.URL.Path, "/__oidc/"):
+		f.oidc.issue(w, r)
+		return
 	}
 	status := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 	if !strings.HasPrefix(r.URL.Path, "/__") {
@@ -325,7 +341,7 @@ func (f *front) serve(w http.ResponseWriter, r *http.Request, tunnelHost string)
 		entraToken(status, r)
 		return
 	}
-	if r.Method == http.MethodPost && r.URL.Path == "/oidc/v1/token" && clientCredentialsToken(status, r) {
+	if r.Method == http.MethodPost && r.URL.Path == "/oidc/v1/token" && f.workspaceToken(status, r, tunnelHost) {
 		return
 	}
 	f.inner.ServeHTTP(status, r)
@@ -464,9 +480,13 @@ func tokenResponse(w http.ResponseWriter, accessToken string) {
 	})
 }
 
-// clientCredentialsToken answers a Databricks OAuth M2M token request (grant_type=client_credentials) with the
-// client id as the access token. Other grants (U2M, token exchange) are left to the simulator: returns false.
-func clientCredentialsToken(w http.ResponseWriter, r *http.Request) bool {
+// tokenExchangeGrant is the RFC 8693 grant the Go SDK's OIDC credentials send (config/experimental/auth/oidc).
+const tokenExchangeGrant = "urn:ietf:params:oauth:grant-type:token-exchange"
+
+// workspaceToken answers a workspace's /oidc/v1/token for a Databricks OAuth M2M request (client_credentials) and for
+// an OIDC token exchange, both with the client id as the access token. Other grants (U2M) are left to the
+// simulator: returns false.
+func (f *front) workspaceToken(w http.ResponseWriter, r *http.Request, host string) bool {
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		return false
@@ -474,7 +494,11 @@ func clientCredentialsToken(w http.ResponseWriter, r *http.Request) bool {
 	// Parse a copy: the simulator reads the original body if the request is not ours.
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	form, err := url.ParseQuery(string(body))
-	if err != nil || form.Get("grant_type") != "client_credentials" {
+	if err != nil {
+		return false
+	}
+	grant := form.Get("grant_type")
+	if grant != "client_credentials" && grant != tokenExchangeGrant {
 		return false
 	}
 	r.PostForm = form
@@ -483,8 +507,108 @@ func clientCredentialsToken(w http.ResponseWriter, r *http.Request) bool {
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_client"})
 		return true
 	}
+	if grant == tokenExchangeGrant {
+		if host == "" {
+			host = r.Host
+		}
+		if err := f.oidc.exchange(form, id, host); err != nil {
+			writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_grant", "error_description": err.Error()})
+			return true
+		}
+	}
 	tokenResponse(w, id)
 	return true
+}
+
+// ---- CI OIDC issuers and the token exchange -----------------------------------------------------------------
+
+// oidcEvent is one token issued by a stand-in CI issuer, or one exchanged for a Databricks token.
+type oidcEvent struct {
+	Event    string `json:"event"` // "issued" or "exchanged"
+	Issuer   string `json:"issuer"`
+	Audience string `json:"audience"`
+	ClientID string `json:"client_id"` // exchanges only
+	Host     string `json:"host"`      // exchanges only: the host whose /oidc/v1/token was called
+}
+
+type oidcIssuers struct {
+	mu     sync.Mutex
+	issued map[string]oidcEvent // token -> its claims
+	log    []oidcEvent
+}
+
+// The issuers a CI platform's tokens name (simulated: the organisation's id is made up).
+const (
+	githubIssuer = "https://token.actions.githubusercontent.com"
+	adoIssuer    = "https://vstoken.dev.azure.com/00000000-0000-0000-0000-000000000000"
+	gitlabIssuer = "https://gitlab.com"
+	// Azure DevOps pipeline tokens always carry this audience, whatever the caller asks for.
+	adoAudience = "api://AzureADTokenExchange"
+)
+
+// issue answers the stand-in issuers. Every request must carry a bearer token (the job's request token on GitHub,
+// System.AccessToken on Azure DevOps), as the real ones require.
+func (o *oidcIssuers) issue(w http.ResponseWriter, r *http.Request) {
+	if !strings.HasPrefix(r.Header.Get("Authorization"), "Bearer ") || len(r.Header.Get("Authorization")) <= len("Bearer ") {
+		writeJSON(w, http.StatusUnauthorized, map[string]string{"message": "no request token"})
+		return
+	}
+	parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
+	switch {
+	case r.Method == http.MethodGet && r.URL.Path == "/__oidc/github/token":
+		audience := r.URL.Query().Get("audience")
+		writeJSON(w, http.StatusOK, map[string]string{"value": o.mint(githubIssuer, audience)})
+	// {collection}/{project}/_apis/distributedtask/hubs/{hub}/plans/{plan}/jobs/{job}/oidctoken, the collection being
+	// /__oidc/ado (SYSTEM_TEAMFOUNDATIONCOLLECTIONURI).
+	case r.Method == http.MethodPost && len(parts) == 12 && parts[1] == "ado" && parts[3] == "_apis" &&
+		parts[4] == "distributedtask" && parts[5] == "hubs" && parts[7] == "plans" && parts[9] == "jobs" &&
+		parts[11] == "oidctoken":
+		writeJSON(w, http.StatusOK, map[string]string{"oidcToken": o.mint(adoIssuer, adoAudience)})
+	case r.Method == http.MethodGet && r.URL.Path == "/__oidc/gitlab/token":
+		writeJSON(w, http.StatusOK, map[string]string{"value": o.mint(gitlabIssuer, r.URL.Query().Get("aud"))})
+	default:
+		writeJSON(w, http.StatusNotFound, map[string]string{"message": "no OIDC issuer at " + r.URL.Path})
+	}
+}
+
+// mint returns a new unsigned JWT with the issuer, audience and a unique id, and remembers it.
+func (o *oidcIssuers) mint(issuer, audience string) string {
+	encode := func(v any) string {
+		data, _ := json.Marshal(v)
+		return base64.RawURLEncoding.EncodeToString(data)
+	}
+	claims := map[string]any{"iss": issuer, "aud": audience, "sub": "simulated-ci-job", "jti": serial().String()}
+	token := encode(map[string]string{"alg": "none", "typ": "JWT"}) + "." + encode(claims) + "."
+	event := oidcEvent{Event: "issued", Issuer: issuer, Audience: audience}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.issued == nil {
+		o.issued = map[string]oidcEvent{}
+	}
+	o.issued[token] = event
+	o.log = append(o.log, event)
+	return token
+}
+
+// exchange accepts a token-exchange request whose subject token was issued here.
+func (o *oidcIssuers) exchange(form url.Values, clientID, host string) error {
+	if form.Get("subject_token_type") != "urn:ietf:params:oauth:token-type:jwt" {
+		return fmt.Errorf("subject_token_type %q is not a JWT", form.Get("subject_token_type"))
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	claims, ok := o.issued[form.Get("subject_token")]
+	if !ok {
+		return errors.New("the subject token was not issued by a simulated CI issuer")
+	}
+	o.log = append(o.log, oidcEvent{Event: "exchanged", Issuer: claims.Issuer, Audience: claims.Audience, ClientID: clientID, Host: host})
+	return nil
+}
+
+func (o *oidcIssuers) events() []oidcEvent {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return append([]oidcEvent{}, o.log...)
 }
 
 // entraToken answers POST /<tenant>/oauth2/token (and /oauth2/v2.0/token), the client-secret flow of the Go SDK's
