@@ -55,8 +55,12 @@ def scoring_server(model_uri: str, log: Path) -> Iterator[str]:
     port = free_port()
     command = [sys.executable, "-m", "mlflow", "models", "serve", "--model-uri", model_uri]
     command += ["--env-manager", "local", "--host", HOST, "--port", str(port), "--workers", "1"]
+    # MLflow starts the server as `uvicorn` from PATH: the one installed next to this Python.
+    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
     with log.open("w") as out:
-        server = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=os.environ)
+        server = subprocess.Popen(
+            command, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "PATH": path}
+        )
     url = f"http://{HOST}:{port}"
     try:
         deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
