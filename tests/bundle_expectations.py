@@ -64,6 +64,16 @@ def has_feature_store(c: Combination) -> bool:
     return c["input_include_feature_store"] == "yes"
 
 
+def serves(c: Combination) -> bool:
+    return c.has_project and c["input_include_model_serving"] == "yes"
+
+
+def expected_endpoint_name(c: Combination, target: str, user: str) -> str:
+    """The serving endpoint of a target: <target>-<project>; in dev one per developer (the CLI's short name)."""
+    owner = f"-{short_name(user)}" if target == "dev" else ""
+    return f"{target}{owner}-{c['input_project_name']}"
+
+
 def normalised(url: str) -> str:
     parts = urlparse(url)
     return f"{parts.scheme}://{parts.netloc}"
@@ -214,6 +224,23 @@ def check_target(c: Combination, target: str, config: dict, user: str) -> None:
         assert train["model_name"] == deployed_model and train["env"] == target
         if has_feature_store(c):
             assert train["pickup_features_table"] == f"{catalog}.{schema}.trip_pickup_features"
+    # The tasks after a new version: validation, deployment and, with serving, the endpoint update.
+    after = {"model_training_job": "Train", "model_promotion_job": "PromoteModel"}
+    for key in set(after) & set(jobs):
+        tasks = {t["task_key"]: [d["task_key"] for d in t.get("depends_on", [])] for t in jobs[key]["tasks"]}
+        chain = {after[key]: [], "ModelValidation": [after[key]], "ModelDeployment": ["ModelValidation"]}
+        if serves(c):
+            chain["ModelServing"] = ["ModelDeployment"]
+        assert tasks == chain, (key, tasks)
+        if serves(c):
+            assert params(jobs[key], "ModelServing") == {
+                "env": target,
+                "model_name": f"{{{{tasks.{after[key]}.values.model_name}}}}",
+                "endpoint_name": expected_endpoint_name(c, target, user),
+                "query_user_group": c["input_read_user_group"],
+                "inference_tables_schema": f"{catalog}.{schema}",
+            }
+    assert ("serving_endpoint_name" in variables) == serves(c)
     if "model_promotion_job" in jobs:
         promote = params(jobs["model_promotion_job"], "PromoteModel")
         assert promote == {

@@ -101,9 +101,28 @@ WITH_PROMOTION = {
 }
 
 
+# Model serving: the task after ModelDeployment that points a serving endpoint at the champion.
+WITH_SERVING = {
+    "src/{pkg}/serving/__init__.py",
+    "src/{pkg}/serving/endpoint.py",
+    "src/{pkg}/serving/smoke.py",
+    "src/{pkg}/local/serving.py",
+    "deployment/model_serving/README.md",
+    "deployment/model_serving/notebooks/ServeModel.py",
+    "tests/serving/endpoint_test.py",
+    "tests/serving/smoke_test.py",
+}
+
+
+def serves(c: Combination) -> bool:
+    return c.has_project and c["input_include_model_serving"] == "yes"
+
+
 def project_files(c: Combination) -> set[str]:
     files = set(COMMON)
     files |= WITH_FEATURE_STORE if c["input_include_feature_store"] == "yes" else WITHOUT_FEATURE_STORE
     if c["input_deployment_pattern"] == "deploy_models":
         files |= WITH_PROMOTION
+    if serves(c):
+        files |= WITH_SERVING
     return {f.format(pkg=package_name(c)) for f in files}

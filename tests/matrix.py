@@ -17,6 +17,7 @@ PLATFORMS = ["github_actions", "github_actions_for_github_enterprise_servers", "
 FEATURE_STORE = ["no", "yes"]
 DEPLOYMENT_PATTERNS = ["deploy_code", "deploy_models"]
 CICD_AUTH = ["workload_identity_federation", "secrets"]
+MODEL_SERVING = ["no", "yes"]
 
 # Combinations we do not render, each with the reason. Everything else in the product below is rendered.
 EXCLUDED: dict[str, str] = {
@@ -24,9 +25,19 @@ EXCLUDED: dict[str, str] = {
         "Project_Only generates no CI/CD, so the platform answer cannot change the output; it is rendered "
         "once with the default platform, plus once with gitlab to prove no CI/CD leaks (see EXTRA_COMBINATIONS)."
     ),
-    "CICD_Only x feature store / deployment pattern": (
+    "CICD_Only x feature store / deployment pattern / model serving": (
         "CICD_Only generates no project, so these answers are not used; the project-level files are added "
-        "later per project by deploy-cicd, which reads them from the project's project_params.json."
+        "later per project by deploy-cicd, which reads them from the project's project_params.json. One "
+        "CICD_Only render names model serving yes to prove nothing leaks (see EXTRA_COMBINATIONS)."
+    ),
+    "model serving x feature store": (
+        "refused by bundle init (library/input_rules.tmpl): a served feature-store model looks its features up "
+        "in online feature tables, which the template does not create; tests/test_bad_input.py checks the refusal."
+    ),
+    "model serving x every cloud and CI/CD platform": (
+        "serving adds files, a task and a variable that no cloud or platform answer changes; it is on for some of "
+        "the combinations of each setup mode and deployment pattern (_serves), so on and off both appear for "
+        "every setup mode x deployment pattern, without doubling the product."
     ),
 }
 
@@ -101,6 +112,7 @@ def resolve(answers: dict[str, str]) -> dict[str, str]:
     v.setdefault("input_deployment_pattern", "deploy_code")
     v.setdefault("input_docker_image", "registry.gitlab.com/your-group/your-project/mlops-ci:1.0.0")
     v.setdefault("input_cicd_auth", "workload_identity_federation")
+    v.setdefault("input_include_model_serving", "no")
     return v
 
 
@@ -134,6 +146,17 @@ class Combination:
         return f"{self['input_root_dir']}/{alphanumeric_underscore(self['input_project_name'])}"
 
 
+def _serves(row: dict[str, str]) -> bool:
+    """Which rows of the product have model serving on (never with the feature store, see EXCLUDED): with CI/CD,
+    the GitHub Enterprise Server and GitLab rows; without, deploy_code on azure and deploy_models elsewhere. So
+    every cloud, platform, setup mode and deployment pattern is rendered with serving both on and off."""
+    if row["input_include_feature_store"] == "yes":
+        return False
+    if row["input_setup_cicd_and_project"] == "CICD_and_Project":
+        return row["input_cicd_platform"] in ("github_actions_for_github_enterprise_servers", "gitlab")
+    return (row["input_deployment_pattern"] == "deploy_code") == (row["input_cloud"] == "azure")
+
+
 def _enum_product() -> list[dict[str, str]]:
     rows: list[dict[str, str]] = []
     for cloud, platform, fs, pattern in itertools.product(CLOUDS, PLATFORMS, FEATURE_STORE, DEPLOYMENT_PATTERNS):
@@ -155,6 +178,9 @@ def _enum_product() -> list[dict[str, str]]:
                 input_deployment_pattern=pattern,
             )
         )
+    for row in rows:
+        if _serves(row):
+            row["input_include_model_serving"] = "yes"
     for cloud, platform in itertools.product(CLOUDS, PLATFORMS):
         rows.append(dict(input_setup_cicd_and_project="CICD_Only", input_cloud=cloud, input_cicd_platform=platform))
     return rows
@@ -165,6 +191,13 @@ EXTRA_COMBINATIONS: list[tuple[str, dict[str, str]]] = [
     ("defaults", {}),  # no answers file values at all: every default
     # An answers file may name a platform although Project_Only never asks for one: still no CI/CD.
     ("project_only_names_gitlab", dict(input_setup_cicd_and_project="Project_Only", input_cicd_platform="gitlab")),
+    # The default answers with model serving on: the render whose local run serves the champion (slow tier).
+    ("defaults_serving", dict(input_include_model_serving="yes")),
+    # An answers file may turn serving on for CI/CD only: no project, so nothing of serving is generated.
+    (
+        "cicd_only_names_serving",
+        dict(input_setup_cicd_and_project="CICD_Only", input_cloud="gcp", input_include_model_serving="yes"),
+    ),
 ]
 
 
@@ -223,6 +256,8 @@ def _combination_id(a: dict[str, str]) -> str:
     if v["input_setup_cicd_and_project"] != "CICD_Only":
         parts.append("fs" if v["input_include_feature_store"] == "yes" else "nofs")
         parts.append("models" if v["input_deployment_pattern"] == "deploy_models" else "code")
+        if v["input_include_model_serving"] == "yes":
+            parts.append("serve")
     return "-".join(parts)
 
 
@@ -244,12 +279,12 @@ def by_id(combination_id: str) -> Combination:
 
 
 # The slow tier: renders whose own test suites and local pipeline run (local Spark, local MLflow). Together they
-# cover the feature store yes/no, deploy_code/deploy_models and every cloud (clouds only change comments).
-# (combination, why it is in the set)
+# cover the feature store yes/no, deploy_code/deploy_models, model serving on/off and every cloud (clouds only
+# change comments). (combination, why it is in the set)
 REPRESENTATIVE = [
     ("defaults", "the default answers: azure, no feature store, deploy_code"),
     ("full-aws-gha-fs-models", "aws, feature store, deploy_models"),
-    ("project-gcp-nofs-models", "gcp, no feature store, deploy_models, Project_Only"),
+    ("project-gcp-nofs-models-serve", "gcp, no feature store, deploy_models, Project_Only, model serving"),
 ]
 # The render whose requirements build the generated-project venv: any feature-store render, the superset.
 SUPERSET = "project-aws-fs-models"
@@ -288,10 +323,10 @@ SIDE_BY_SIDE = ("defaults", "full-aws-gha-fs-models")
 # credentials can only reach Azure workspaces.
 PIPELINE_RUNS = [
     ("full-azure-gha-fs-models", "GitHub Actions, Entra ID secrets; feature tables in the test run, promotion in prod"),
-    ("full-aws-ghes-nofs-code", "GitHub Enterprise Server, workspace token secrets"),
+    ("full-aws-ghes-nofs-code-serve", "GitHub Enterprise Server, workspace token secrets; model serving"),
     ("full-aws-gha-nofs-code", "GitHub Actions, workload identity federation; a test workspace of its own"),
     ("full-azure-ado-nofs-models", "Azure DevOps, Entra ID secrets; promotion in prod"),
     ("full-gcp-ado-fs-code", "Azure DevOps, workload identity federation; feature tables in the test run"),
     ("full-azure-gitlab-fs-code", "GitLab, OAuth M2M secrets on an Azure workspace"),
-    ("full-gcp-gitlab-nofs-models", "GitLab, workload identity federation; promotion in prod"),
+    ("full-gcp-gitlab-nofs-models-serve", "GitLab, workload identity federation; promotion in prod; model serving"),
 ]

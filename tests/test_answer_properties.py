@@ -36,7 +36,15 @@ from cicd_expectations import SHELLCHECK, docker_calls_of_push_script, expected_
 from expected_files import expected_files
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from matrix import CICD_AUTH, CLOUDS, DEPLOYMENT_PATTERNS, FEATURE_STORE, Combination, alphanumeric_underscore
+from matrix import (
+    CICD_AUTH,
+    CLOUDS,
+    DEPLOYMENT_PATTERNS,
+    FEATURE_STORE,
+    MODEL_SERVING,
+    Combination,
+    alphanumeric_underscore,
+)
 
 from tooling.paths import TOOLS_BIN
 from tooling.render import render, run_cli
@@ -82,6 +90,9 @@ def answer_sets(draw, setups: list[str], platforms: list[str]) -> dict[str, str]
         "input_deployment_pattern": draw(st.sampled_from(DEPLOYMENT_PATTERNS)),
         "input_cicd_auth": draw(st.sampled_from(CICD_AUTH)),
     }
+    # Model serving and the feature store exclude each other (tests/test_bad_input.py checks the refusal).
+    if answers["input_include_feature_store"] == "no":
+        answers["input_include_model_serving"] = draw(st.sampled_from(MODEL_SERVING))
     for name in FREE_TEXT:
         strategy = from_pattern(name)
         value = draw(st.one_of(st.none(), strategy) if name in DERIVED_DEFAULTS else strategy)

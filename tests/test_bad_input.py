@@ -197,6 +197,7 @@ BAD_VALUES: dict[str, list[str]] = {
     "input_include_feature_store": ["maybe", "true"],
     "input_deployment_pattern": ["retrain", "promote"],
     "input_cicd_auth": ["oidc", "Secrets", "workload_identity_federation "],
+    "input_include_model_serving": ["true", "Yes", "endpoint"],
 }
 
 # Values every pattern accepts that the layout's rules (library/input_rules.tmpl) refuse.
@@ -264,6 +265,22 @@ def test_value_refused_by_a_layout_rule_fails_with_its_message_and_writes_nothin
     result = render(answers, out, workspace=simulator, home=cli_home)
     assert result.returncode != 0
     assert refused_by_a_guard(result.stderr, name, value), result.stderr
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("setup", ["CICD_and_Project", "Project_Only"])
+def test_model_serving_with_the_feature_store_is_refused_and_writes_nothing(setup, tmp_path, simulator, cli_home):
+    """A served feature-store model needs online feature tables, which the template does not create."""
+    out = tmp_path / "out"
+    answers = {
+        "input_setup_cicd_and_project": setup,
+        "input_include_feature_store": "yes",
+        "input_include_model_serving": "yes",
+    }
+    result = render(answers, out, workspace=simulator, home=cli_home)
+    assert result.returncode != 0
+    assert refused_by_a_guard(result.stderr, "input_include_model_serving", "yes", universal=False), result.stderr
+    assert "input_include_feature_store yes" in result.stderr
     assert not out.exists()
 
 

@@ -15,7 +15,7 @@ from urllib.parse import urlparse
 import pytest
 from cicd_repository import add_project, files_under, repository_with_project
 from expected_cicd_files import project_pipelines, sub_template_files
-from matrix import CICD_COMBINATIONS, by_id
+from matrix import CICD_COMBINATIONS, COMBINATIONS, by_id
 
 from tooling import build_cicd_archive
 from tooling.paths import TOOLS_BIN
@@ -127,10 +127,15 @@ def test_params_files_hold_exactly_the_sub_template_inputs_with_the_right_values
         assert project == {k: v[k] for k in project_keys}
 
 
+def project_only(cloud: str, variant: str):
+    """The Project_Only render of `cloud` with `variant` ("fs-models", "nofs-code"), with model serving or without
+    as the matrix has it."""
+    return next(c for c in COMBINATIONS if c.id in (f"project-{cloud}-{variant}", f"project-{cloud}-{variant}-serve"))
+
+
 # Each CI/CD-only repository gets a project generated on its own (Project_Only) for the same cloud.
 ADD_CASES = [
-    (cicd, by_id(f"project-{cicd['input_cloud']}-{'fs-models' if i % 2 else 'nofs-code'}"))
-    for i, cicd in enumerate(CICD_ONLY)
+    (cicd, project_only(cicd["input_cloud"], "fs-models" if i % 2 else "nofs-code")) for i, cicd in enumerate(CICD_ONLY)
 ]
 
 
@@ -192,7 +197,7 @@ def test_a_repository_from_before_the_cicd_auth_answer_keeps_adding_projects_wit
 ):
     """Its cicd_params.json has no input_cicd_auth and its pipelines use secrets: so do the added project's."""
     cicd = next(c for c in CICD_ONLY if c["input_cicd_auth"] == "workload_identity_federation")
-    project_combo = by_id(f"project-{cicd['input_cloud']}-nofs-code")
+    project_combo = next(c for c in COMBINATIONS if c.id.startswith(f"project-{cicd['input_cloud']}-nofs-code"))
     repo, folder = repository_with_project(rendered, cicd, project_combo, tmp_path)
     params = json.loads((repo / "cicd_params.json").read_text())
     del params["input_cicd_auth"]

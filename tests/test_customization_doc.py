@@ -18,7 +18,7 @@ DOC = REPO_ROOT / "CUSTOMIZATION.md"
 TEXT = DOC.read_text()
 # Renders whose files, together, are every file the template can generate for a project (feature store,
 # promotion) and every CI/CD platform.
-RENDERS = ["full-azure-gha-fs-models", "full-aws-ado-nofs-code", "full-gcp-gitlab-fs-code"]
+RENDERS = ["full-azure-gha-fs-models", "full-aws-ado-nofs-code", "full-gcp-gitlab-fs-code", "defaults_serving"]
 PATH_SUFFIXES = (".md", ".py", ".json", ".tmpl", ".yml", ".yaml", ".toml", ".sh", ".gz", ".txt", ".parquet")
 
 

@@ -40,6 +40,7 @@ FEATURE_STORE_TESTS = {
     "tests/local/feature_engineering_test.py": 5,
 }
 PROMOTION_TESTS = {"tests/promotion/promote_test.py": 3}
+SERVING_TESTS = {"tests/serving/endpoint_test.py": 12, "tests/serving/smoke_test.py": 8}
 
 FE_IMPORT_GUARD = '''
 """pytest plugin: fail any import of the Feature Engineering client (project without the feature store)."""
@@ -68,6 +69,8 @@ def expected_tests(c: Combination) -> dict[str, int]:
         tests |= FEATURE_STORE_TESTS
     if c["input_deployment_pattern"] == "deploy_models":
         tests |= PROMOTION_TESTS
+    if c["input_include_model_serving"] == "yes":
+        tests |= SERVING_TESTS
     return tests
 
 
@@ -82,6 +85,7 @@ def test_representative_renders_cover_every_variant():
     combos = [by_id(cid) for cid, _ in REPRESENTATIVE]
     assert {c["input_include_feature_store"] for c in combos} == {"yes", "no"}
     assert {c["input_deployment_pattern"] for c in combos} == {"deploy_code", "deploy_models"}
+    assert {c["input_include_model_serving"] for c in combos} == {"yes", "no"}
     assert {c["input_cloud"] for c in combos} == {"azure", "aws", "gcp"}
     assert by_id(SUPERSET)["input_include_feature_store"] == "yes"
 

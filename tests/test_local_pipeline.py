@@ -42,7 +42,7 @@ from tooling.example import pipeline_env, run_local_pipeline
 from tooling.workspace_cli import cli_wrapper
 
 # Renders whose run must fall back to parquet (Delta Lake's jars made unresolvable).
-WITHOUT_DELTA_JARS = {"project-gcp-nofs-models"}
+WITHOUT_DELTA_JARS = {"project-gcp-nofs-models-serve"}
 CONTRACT_COLUMNS = {"fare_amount", "prediction", "model_id", "timestamp"}
 # The thresholds of the generated validation/validation.py.
 MAX_RMSE, MIN_SHARE_WITHIN_5 = 10.0, 0.7
@@ -108,6 +108,13 @@ EXPECTED_TASKS = {
     "batch_inference_job": ["BatchInference", "UpdateMonitor"],
     "retraining_job": ["monitored_metric_violation_check", "is_metric_violated", "trigger_retraining"],
 }
+# With model serving, the jobs that deploy a version then serve it.
+SERVING_TASKS = {"model_training_job": ["ModelServing"], "model_promotion_job": ["ModelServing"]}
+
+
+def expected_tasks(c: Combination, job: str) -> list[str]:
+    serving = SERVING_TASKS.get(job, []) if c["input_include_model_serving"] == "yes" else []
+    return EXPECTED_TASKS[job] + serving
 
 
 def expected_stages(c: Combination) -> list[str]:
@@ -115,7 +122,7 @@ def expected_stages(c: Combination) -> list[str]:
         f"{target} / {job} / {task}"
         for target in run_targets(c)
         for job in expected_jobs(c, target)
-        for task in EXPECTED_TASKS[job]
+        for task in expected_tasks(c, job)
     ]
 
 
@@ -207,11 +214,12 @@ def local_task_notebooks(project: Path) -> set[str]:
     return found
 
 
-# One project per setup mode, feature-store answer and deployment pattern: what the local run reads changes only
-# with those.
+# One project per setup mode, feature-store answer, deployment pattern and model-serving answer: what the local run
+# reads changes only with those.
 VARIANTS = list(
     {
-        (c.setup, c["input_include_feature_store"], c["input_deployment_pattern"]): c for c in PROJECT_COMBINATIONS
+        (c.setup, c["input_include_feature_store"], c["input_deployment_pattern"], c["input_include_model_serving"]): c
+        for c in PROJECT_COMBINATIONS
     }.values()
 )
 
@@ -233,7 +241,7 @@ def test_the_local_run_reads_every_job_it_runs_from_the_cli(combo, rendered, sim
         assert target.jobs_in_run_order() == expected_jobs(combo, target_name)
         for job in target.jobs_in_run_order():
             tasks = target.tasks_in_order(job)
-            assert [t["task_key"] for t in tasks] == EXPECTED_TASKS[job]
+            assert [t["task_key"] for t in tasks] == expected_tasks(combo, job)
             values: dict[str, dict[str, str]] = {}
             for task in tasks:
                 if "notebook_task" not in task:
@@ -269,6 +277,13 @@ def test_the_local_run_reads_every_job_it_runs_from_the_cli(combo, rendered, sim
         assert promote["model_name"].split(".")[:2] == [combo["input_prod_catalog_name"], schema]
         prod_validation = resolved["prod", "model_promotion_job", "ModelValidation"]
         assert prod_validation["model_name"] == "PromoteModel-model_name"
+    if combo["input_include_model_serving"] == "yes":
+        serving = resolved[first, "model_training_job", "ModelServing"]
+        assert serving["model_name"] == "Train-model_name"
+        assert serving["inference_tables_schema"] == f"{catalog}.{schema}"
+        assert serving["endpoint_name"].startswith(f"{first}-") and serving["endpoint_name"].endswith(
+            f"-{combo['input_project_name']}"
+        )
 
 
 def test_without_a_cli_or_a_connection_the_local_run_says_what_to_do(rendered, tmp_path):
@@ -393,6 +408,15 @@ def test_local_pipeline_trains_validates_deploys_and_scores(
     if combo["input_include_feature_store"] == "yes":
         for task in ("PickupFeatures", "DropoffFeatures"):
             assert result("write_feature_table_job", task)["rows"] > 0
+    if combo["input_include_model_serving"] == "yes":
+        # The champion, served by MLflow's scoring server on 127.0.0.1, answered the smoke request with a fare.
+        serving = result("model_training_job", "ModelServing")
+        assert serving["served"] == f"models:/{model}@champion = version {version}"
+        assert "(local stand-in: MLflow scoring server http://127.0.0.1:" in serving["endpoint"]
+        (row,) = serving["smoke_request"]
+        assert row and "fare_amount" not in row  # a row of model inputs, without the label
+        (fare,) = serving["predictions"]
+        assert 0 < fare < 500
 
 
 @pytest.mark.slow

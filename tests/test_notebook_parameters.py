@@ -108,6 +108,8 @@ def test_task_value_references_point_at_upstream_tasks_that_set_them(combo, rend
                     elif name not in task_values_set(notebooks[key, source]):
                         problems.append(f"{where}: {notebooks[key, source].name} never sets task value {name!r}")
     assert problems == []
-    # ModelValidation and ModelDeployment (2 each) per validating job, and the retraining condition.
+    # ModelValidation and ModelDeployment (2 each) and ModelServing (1, with serving) per validating job, and the
+    # retraining condition.
     validating_jobs = 2 if combo["input_deployment_pattern"] == "deploy_models" else 1
-    assert references == 4 * validating_jobs + 1
+    per_job = 5 if combo["input_include_model_serving"] == "yes" else 4
+    assert references == per_job * validating_jobs + 1

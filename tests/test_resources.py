@@ -22,6 +22,7 @@ from bundle_expectations import (
     job_declarations,
     params,
     readme_jobs,
+    serves,
     task,
 )
 from expected_project_files import package_name
@@ -58,18 +59,21 @@ def expected_job_targets(c: Combination) -> dict[str, set[str]]:
 
 
 # --- expected task graphs (contract.md) -------------------------------------------------------------------------
-def _validate_and_deploy(after: str) -> list[tuple[str, list[str], str]]:
-    return [
+def _validate_and_deploy(c: Combination, after: str) -> list[tuple[str, list[str], str]]:
+    tasks = [
         ("ModelValidation", [after], "../validation/notebooks/ModelValidation.py"),
         ("ModelDeployment", ["ModelValidation"], "../deployment/model_deployment/notebooks/ModelDeployment.py"),
     ]
+    if serves(c):
+        tasks.append(("ModelServing", ["ModelDeployment"], "../deployment/model_serving/notebooks/ServeModel.py"))
+    return tasks
 
 
 def expected_tasks(c: Combination) -> dict[str, list[tuple[str, list[str], str | None]]]:
     """job -> [(task_key, depends_on, notebook path or None for non-notebook tasks)], in declaration order."""
     train = "TrainWithFeatureStore.py" if has_feature_store(c) else "Train.py"
     jobs = {
-        "model_training_job": [("Train", [], f"../training/notebooks/{train}"), *_validate_and_deploy("Train")],
+        "model_training_job": [("Train", [], f"../training/notebooks/{train}"), *_validate_and_deploy(c, "Train")],
         "batch_inference_job": [
             ("BatchInference", [], "../deployment/batch_inference/notebooks/BatchInference.py"),
             ("UpdateMonitor", ["BatchInference"], "../monitoring/notebooks/UpdateMonitor.py"),
@@ -86,7 +90,7 @@ def expected_tasks(c: Combination) -> dict[str, list[tuple[str, list[str], str |
     if is_promoting(c):
         jobs["model_promotion_job"] = [
             ("PromoteModel", [], "../deployment/model_promotion/notebooks/PromoteModel.py"),
-            *_validate_and_deploy("PromoteModel"),
+            *_validate_and_deploy(c, "PromoteModel"),
         ]
     return jobs
 

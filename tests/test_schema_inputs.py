@@ -35,7 +35,12 @@ UPSTREAM_INPUTS = {
     "input_include_feature_store": 18,
     "input_docker_image": 20,
 }
-ADDED_INPUTS = {"input_databricks_test_workspace_host": 7, "input_deployment_pattern": 19, "input_cicd_auth": 21}
+ADDED_INPUTS = {
+    "input_databricks_test_workspace_host": 7,
+    "input_deployment_pattern": 19,
+    "input_include_model_serving": 21,
+    "input_cicd_auth": 22,
+}
 
 ENUMS = {
     "input_setup_cicd_and_project": ["CICD_and_Project", "Project_Only", "CICD_Only"],
@@ -43,6 +48,7 @@ ENUMS = {
     "input_cicd_platform": ["github_actions", "github_actions_for_github_enterprise_servers", "azure_devops", "gitlab"],
     "input_include_feature_store": ["no", "yes"],
     "input_deployment_pattern": ["deploy_code", "deploy_models"],
+    "input_include_model_serving": ["no", "yes"],
     "input_cicd_auth": ["workload_identity_federation", "secrets"],
 }
 
@@ -68,6 +74,7 @@ CICD_ONLY_SKIPS = {
     "input_inference_table_name",
     "input_include_feature_store",
     "input_deployment_pattern",
+    "input_include_model_serving",
 }
 
 
