@@ -33,7 +33,6 @@ combos = pytest.mark.parametrize("combo", PROJECT_COMBINATIONS, ids=ids)
 DEPLOYED_MODEL = "${var.catalog_name}.${var.schema_name}.${resources.registered_models.model.name}"
 DEPLOYED_EXPERIMENT = "${resources.experiments.experiment.name}"
 # Every job installs the project's wheel (and with it the dependencies of pyproject.toml), which the bundle builds.
-ENVIRONMENT = [{"environment_key": "default", "spec": {"environment_version": "5", "dependencies": ["../dist/*.whl"]}}]
 SCHEDULES = {  # Quartz cron, UTC
     "write_feature_table_job": "0 0 7 * * ?",
     "model_training_job": "0 0 9 * * ?",
@@ -170,28 +169,18 @@ def test_schedules_are_daily_in_utc_and_paused_only_by_target(combo, rendered):
 
 
 @combos
-def test_every_job_runs_serverless_in_the_project_environment(combo, rendered):
-    for key, job in full_jobs(rendered(combo)).items():
-        assert job["environments"] == ENVIRONMENT, key
-        assert "job_clusters" not in job, key
-        for t in job["tasks"]:
-            assert not {"new_cluster", "existing_cluster_id", "job_cluster_key"} & set(t), (key, t["task_key"])
-            if "notebook_task" in t:
-                assert t["environment_key"] == "default", (key, t["task_key"])
-
-
-@combos
-def test_the_bundle_builds_the_package_the_jobs_install(combo, rendered):
-    """The wheel the environments install (../dist/*.whl, relative to resources/) is the one the artifact builds:
-    the project's package, into dist/ of the project folder, with a command every CI runner has."""
+def test_every_job_runs_serverless_notebook_tasks_without_a_job_environment(combo, rendered):
+    """Serverless notebook tasks take their libraries from the notebook (its %pip cell,
+    test_generated_python_quality.py): no job environment, no environment_key, no cluster, no wheel artifact."""
     project = rendered(combo)
-    (artifact,) = bundle_files(project)["databricks.yml"]["artifacts"].values()
-    assert artifact["type"] == "whl" and "path" not in artifact  # the project folder, where pyproject.toml is
-    build = artifact["build"].split()
-    assert build[:4] == ["python3", "-m", "pip", "wheel"] and build[-1] == "."
-    assert build[build.index("--wheel-dir") + 1] == "dist" and "--no-deps" in build
-    (dependency,) = ENVIRONMENT[0]["spec"]["dependencies"]
-    assert (project.project / "resources" / dependency).parent.resolve() == (project.project / "dist").resolve()
+    assert "artifacts" not in bundle_files(project)["databricks.yml"]
+    for key, job in full_jobs(project).items():
+        assert "environments" not in job and "job_clusters" not in job, key
+        for t in job["tasks"]:
+            assert not {"new_cluster", "existing_cluster_id", "job_cluster_key", "environment_key", "libraries"} & set(
+                t
+            ), (key, t["task_key"])
+            assert {"notebook_task", "condition_task", "run_job_task"} & set(t), (key, t["task_key"])
 
 
 @combos
