@@ -157,7 +157,11 @@ def check_target(c: Combination, target: str, config: dict, user: str) -> None:
     variables = {k: v["value"] for k, v in config["variables"].items()}
     assert variables["catalog_name"] == catalog
     assert variables["schema_name"] == schema
-    inference_table = f"{catalog}.{c['input_inference_table_name'].split('.', 1)[1]}"
+    # In dev the tables are the developer's own, prefixed like the CLI prefixes the dev model.
+    table_prefix = f"dev_{short_name(user)}_" if dev else ""
+    assert variables["table_prefix"] == table_prefix
+    _, inference_schema, inference_name = c["input_inference_table_name"].split(".")
+    inference_table = f"{catalog}.{inference_schema}.{table_prefix}{inference_name}"
     assert variables["inference_table_name"] == inference_table
 
     resources = config["resources"]
@@ -206,7 +210,7 @@ def check_target(c: Combination, target: str, config: dict, user: str) -> None:
         train = params(jobs["model_training_job"], "Train")
         assert train["model_name"] == deployed_model and train["env"] == target
         if has_feature_store(c):
-            assert train["pickup_features_table"] == f"{catalog}.{schema}.trip_pickup_features"
+            assert train["pickup_features_table"] == f"{catalog}.{schema}.{table_prefix}trip_pickup_features"
     if "model_promotion_job" in jobs:
         promote = params(jobs["model_promotion_job"], "PromoteModel")
         assert promote == {

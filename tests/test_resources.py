@@ -25,6 +25,7 @@ from bundle_expectations import (
     task,
 )
 from expected_project_files import package_name
+from generated_code import widgets
 from matrix import PROJECT_COMBINATIONS, Combination
 
 ids = [c.id for c in PROJECT_COMBINATIONS]
@@ -50,7 +51,8 @@ def expected_job_targets(c: Combination) -> dict[str, set[str]]:
     if is_promoting(c):
         jobs["model_training_job"] = {"dev", "staging", "test"}
         jobs["model_promotion_job"] = {"prod"}
-        jobs["retraining_job"] = {ALL, "prod"}  # prod re-points trigger_retraining at the promotion job
+        # trigger_retraining per target: it retrains where the target trains, asks for staging in prod
+        jobs["retraining_job"] = {ALL, "dev", "staging", "test", "prod"}
     else:
         jobs["model_training_job"] = {ALL}
     return jobs
@@ -76,9 +78,10 @@ def expected_tasks(c: Combination) -> dict[str, list[tuple[str, list[str], str |
         "retraining_job": [
             ("monitored_metric_violation_check", [], "../monitoring/notebooks/MonitoredMetricViolationCheck.py"),
             ("is_metric_violated", ["monitored_metric_violation_check"], None),
-            ("trigger_retraining", ["is_metric_violated"], None),
         ],
     }
+    if not is_promoting(c):
+        jobs["retraining_job"].append(("trigger_retraining", ["is_metric_violated"], None))
     if has_feature_store(c):
         notebook = "../feature_engineering/notebooks/GenerateAndWriteFeatures.py"
         jobs["write_feature_table_job"] = [("PickupFeatures", [], notebook), ("DropoffFeatures", [], notebook)]
@@ -137,23 +140,31 @@ def test_retraining_runs_only_when_the_metric_is_violated(combo, rendered):
         "right": "true",
         "left": "{{tasks.monitored_metric_violation_check.values.is_metric_violated}}",
     }
-    trigger = task(job, "trigger_retraining")
-    assert trigger["depends_on"] == [{"task_key": "is_metric_violated", "outcome": "true"}]
-    assert trigger["run_job_task"] == {"job_id": "${resources.jobs.model_training_job.id}"}
+    retrain = {
+        "task_key": "trigger_retraining",
+        "depends_on": [{"task_key": "is_metric_violated", "outcome": "true"}],
+        "run_job_task": {"job_id": "${resources.jobs.model_training_job.id}"},
+    }
     overrides = {t: j for t, j in job_declarations(project)["retraining_job"].items() if t != ALL}
     if is_promoting(combo):
-        # prod has no training job: a violation there promotes staging's champion again.
-        assert overrides == {
-            "prod": {
-                "tasks": [
-                    {
-                        "task_key": "trigger_retraining",
-                        "run_job_task": {"job_id": "${resources.jobs.model_promotion_job.id}"},
-                    }
-                ]
-            }
+        # Where the target trains, a violation retrains; prod does not train, and promoting again would copy the
+        # same staging champion: there the task fails the run with what to do (RequestRetraining).
+        ask = {
+            "task_key": "trigger_retraining",
+            "depends_on": [{"task_key": "is_metric_violated", "outcome": "true"}],
+            "notebook_task": {
+                "notebook_path": "../deployment/model_promotion/notebooks/RequestRetraining.py",
+                "base_parameters": {
+                    "model_name": "${var.catalog_name}.${var.schema_name}.${resources.registered_models.model.name}",
+                    "source_model_name": "${var.staging_catalog_name}.${var.schema_name}.${var.model_name}",
+                },
+            },
         }
+        expected = {t: {"tasks": [retrain]} for t in ("dev", "staging", "test")} | {"prod": {"tasks": [ask]}}
+        assert overrides == expected
+        assert (project.project / "deployment/model_promotion/notebooks/RequestRetraining.py").is_file()
     else:
+        assert task(job, "trigger_retraining") == retrain
         assert overrides == {}
 
 
@@ -308,8 +319,12 @@ def test_notebooks_receive_the_deployed_three_level_model_and_experiment_names(c
 def test_tables_live_in_the_target_catalog(combo, rendered):
     project = rendered(combo)
     variables = bundle_files(project)["databricks.yml"]["variables"]
-    schema_and_table = combo["input_inference_table_name"].split(".", 1)[1]
-    assert variables["inference_table_name"]["default"] == f"${{var.catalog_name}}.{schema_and_table}"
+    _, schema, table = combo["input_inference_table_name"].split(".")
+    expected = f"${{var.catalog_name}}.{schema}.${{var.table_prefix}}{table}"
+    assert variables["inference_table_name"]["default"] == expected
+    assert variables["table_prefix"]["default"] == ""
+    dev = bundle_files(project)["databricks.yml"]["targets"]["dev"]["variables"]
+    assert dev["table_prefix"] == "dev_${workspace.current_user.short_name}_"  # a developer's own tables
     jobs = full_jobs(project)
     inference = jobs["batch_inference_job"]
     assert params(inference, "BatchInference")["output_table_name"] == "${var.inference_table_name}"
@@ -331,8 +346,8 @@ def test_tables_live_in_the_target_catalog(combo, rendered):
             features
             == {train["pickup_features_table"], train["dropoff_features_table"]}
             == {
-                "${var.catalog_name}.${var.schema_name}.trip_pickup_features",
-                "${var.catalog_name}.${var.schema_name}.trip_dropoff_features",
+                "${var.catalog_name}.${var.schema_name}.${var.table_prefix}trip_pickup_features",
+                "${var.catalog_name}.${var.schema_name}.${var.table_prefix}trip_dropoff_features",
             }
         )
 
@@ -490,3 +505,20 @@ def test_project_readme_describes_every_top_level_file_and_folder(combo, rendere
     top_level = {p.name for p in project.project.iterdir()} - {"README.md"}
     covered = {p.split("/")[0] for p in listed}
     assert sorted(top_level - covered) == []
+
+
+@combos
+def test_a_notebook_accepts_any_target_name_it_is_passed(combo, rendered):
+    """A dropdown widget rejects a value outside its choices: a parameter that carries the target's name (or any
+    bundle variable) goes to a text widget, so a target added to databricks.yml needs no notebook change."""
+    project = rendered(combo)
+    for key, where in job_declarations(project).items():
+        for job in where.values():
+            for t in job.get("tasks", []):
+                if "notebook_task" not in t:
+                    continue
+                notebook = (project.project / "resources" / t["notebook_task"]["notebook_path"]).resolve()
+                declared = widgets(notebook)
+                for name, value in t["notebook_task"].get("base_parameters", {}).items():
+                    if "${" in str(value):
+                        assert declared[name].kind == "text", (key, t["task_key"], name)
