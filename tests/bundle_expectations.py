@@ -167,7 +167,11 @@ def check_target(c: Combination, target: str, config: dict, user: str) -> None:
     variables = {k: v["value"] for k, v in config["variables"].items()}
     assert variables["catalog_name"] == catalog
     assert variables["schema_name"] == schema
-    inference_table = f"{catalog}.{c['input_inference_table_name'].split('.', 1)[1]}"
+    # In dev the tables are the developer's own, prefixed like the CLI prefixes the dev model.
+    table_prefix = f"dev_{short_name(user)}_" if dev else ""
+    assert variables["table_prefix"] == table_prefix
+    _, inference_schema, inference_name = c["input_inference_table_name"].split(".")
+    inference_table = f"{catalog}.{inference_schema}.{table_prefix}{inference_name}"
     assert variables["inference_table_name"] == inference_table
 
     resources = config["resources"]
@@ -181,9 +185,7 @@ def check_target(c: Combination, target: str, config: dict, user: str) -> None:
         {"level": "CAN_READ", "group_name": c["input_read_user_group"]}
     ]
 
-    (artifact,) = config["artifacts"].values()
-    assert artifact["type"] == "whl"
-    assert [Path(f["source"]).relative_to(artifact["path"]).as_posix() for f in artifact["files"]] == ["dist/*.whl"]
+    assert "artifacts" not in config  # each notebook installs the project from its synced folder (%pip)
 
     jobs = resources["jobs"]
     assert set(jobs) == expected_jobs(c, target)
@@ -192,13 +194,8 @@ def check_target(c: Combination, target: str, config: dict, user: str) -> None:
         assert [p for p in job["permissions"] if "group_name" in p] == [
             {"level": "CAN_VIEW", "group_name": c["input_read_user_group"]}
         ], key
-        # The project's wheel: the artifact's local glob before deployment, the uploaded file after it.
-        (environment,) = job["environments"]
-        assert environment["environment_key"] == "default" and environment["spec"]["environment_version"] == "5"
-        (wheel,) = environment["spec"]["dependencies"]
-        assert wheel == "./dist/*.whl" or (
-            wheel.startswith(f"{config['workspace']['artifact_path']}/") and wheel.endswith(".whl")
-        ), (key, wheel)
+        # Serverless notebook tasks: their libraries come from the notebooks, not from a job environment.
+        assert "environments" not in job, key
         for t in job["tasks"]:
             if "notebook_task" in t:
                 assert t["notebook_task"]["notebook_path"].startswith(f"{root}/files/"), (key, t["task_key"])
@@ -223,7 +220,7 @@ def check_target(c: Combination, target: str, config: dict, user: str) -> None:
         train = params(jobs["model_training_job"], "Train")
         assert train["model_name"] == deployed_model and train["env"] == target
         if has_feature_store(c):
-            assert train["pickup_features_table"] == f"{catalog}.{schema}.trip_pickup_features"
+            assert train["pickup_features_table"] == f"{catalog}.{schema}.{table_prefix}trip_pickup_features"
     # The tasks after a new version: validation, deployment and, with serving, the endpoint update.
     after = {"model_training_job": "Train", "model_promotion_job": "PromoteModel"}
     for key in set(after) & set(jobs):

@@ -32,6 +32,16 @@ def script_commands(script: str) -> list[tuple[str, ...]]:
     return found
 
 
+def runs_after_deploy(c, target: str) -> list[tuple[str, str]]:
+    """The jobs CD runs right after deploying `target` (staging or prod), so that the target's next step succeeds:
+    where it trains, the feature job (feature store) and the training job, which deploys a champion; in prod
+    with deploy_models, the promotion of staging's champion."""
+    if target == "prod" and c["input_deployment_pattern"] == "deploy_models":
+        return [("run model_promotion_job", "prod")]
+    features = [("run write_feature_table_job", target)] if c["input_include_feature_store"] == "yes" else []
+    return [*features, ("run model_training_job", target)]
+
+
 def expected_test_prefix(values) -> str:
     """Integration tests reuse the staging credentials unless the test workspace is another host."""
     test = values["input_databricks_test_workspace_host"]

@@ -79,18 +79,6 @@ def resolve(value: Any, summary: dict) -> Any:
     return value
 
 
-def uploaded_artifact(dependency: str, summary: dict) -> str:
-    """Where deployment put a dependency that names a built artifact (`./dist/*.whl`): the summary keeps the local
-    glob, the job points at the uploaded file, `<artifact_path>/.internal/<file>`."""
-    for artifact in summary.get("artifacts", {}).values():
-        for file in artifact.get("files", []):
-            pattern = Path(file["source"]).relative_to(artifact["path"])
-            if Path(dependency) == pattern:
-                (built,) = Path(artifact["path"]).glob(pattern.as_posix())
-                return f"{summary['workspace']['artifact_path']}/.internal/{built.name}"
-    return dependency
-
-
 def mismatches(expected: Any, actual: Any, where: str = "") -> list[str]:
     """Where `actual` differs from `expected`; fields the workspace adds (server-side defaults) are ignored."""
     if isinstance(expected, dict):
@@ -143,9 +131,6 @@ def workspace_differences(simulator, token: str, summary: dict) -> list[str]:
             found.append(f"job {key}: {status} {body}")
             continue
         declared = resolve({k: v for k, v in job.items() if k not in ("id", "url", "permissions")}, summary)
-        for environment in declared.get("environments", []):
-            spec = environment["spec"]
-            spec["dependencies"] = [uploaded_artifact(d, summary) for d in spec.get("dependencies", [])]
         found += [f"job {key}{m}" for m in mismatches(declared, body["settings"])]
         acl = workspace_acl(simulator, token, f"/jobs/{job['id']}")
         if acl != declared_acl(job):

@@ -21,6 +21,7 @@ COMMON = {
     "data/sample_trips.parquet",
     "src/{pkg}/README.md",
     "src/{pkg}/__init__.py",
+    "src/{pkg}/data_split.py",
     "src/{pkg}/dataset.py",
     "src/{pkg}/model_registry.py",
     "src/{pkg}/prediction_table.py",
@@ -58,6 +59,7 @@ COMMON = {
     "tests/README.md",
     "tests/conftest.py",
     "tests/notebooks_test.py",
+    "tests/training/data_split_test.py",
     "tests/training/train_test.py",
     "tests/validation/validation_test.py",
     "tests/deployment/deploy_test.py",
@@ -94,9 +96,11 @@ WITH_FEATURE_STORE = {
 WITH_PROMOTION = {
     "src/{pkg}/promotion/__init__.py",
     "src/{pkg}/promotion/promote.py",
+    "src/{pkg}/promotion/retraining.py",
     "src/{pkg}/local/promotion.py",
     "deployment/model_promotion/README.md",
     "deployment/model_promotion/notebooks/PromoteModel.py",
+    "deployment/model_promotion/notebooks/RequestRetraining.py",
     "tests/promotion/promote_test.py",
 }
 

@@ -190,12 +190,14 @@ def check_bundle(c: Combination, out: Path) -> None:
     bundle = yaml.safe_load((out / c.project_dir / "databricks.yml").read_text())
     assert bundle["bundle"]["name"] == v["input_project_name"]
     defaults = {name: var.get("default") for name, var in bundle["variables"].items()}
-    schema_and_table = v["input_inference_table_name"].split(".", 1)[1]
+    _, inference_schema, inference_table = v["input_inference_table_name"].split(".")
     assert defaults["schema_name"] == v["input_schema_name"]
     assert defaults["model_name"] == f"{v['input_project_name']}-model"
     assert defaults["read_user_group"] == v["input_read_user_group"]
     assert defaults["model_user_group"] == v["input_unity_catalog_read_user_group"]
-    assert defaults["inference_table_name"] == "${var.catalog_name}." + schema_and_table
+    assert defaults["inference_table_name"] == (
+        f"${{var.catalog_name}}.{inference_schema}.${{var.table_prefix}}{inference_table}"
+    )
     catalogs, hosts = expected_catalogs(c), expected_hosts(c)
     for target, body in bundle["targets"].items():
         assert body["variables"]["catalog_name"] == catalogs[target]

@@ -51,4 +51,7 @@ def test_record_derived_names_are_the_ones_the_render_uses(rendered):
     assert {t: bundle["targets"][t]["workspace"]["host"] for t in ("staging", "prod", "test")} == d["workspace_hosts"]
     assert bundle["variables"]["model_name"]["default"] == d["model_name"]
     assert bundle["variables"]["experiment_name"]["default"].endswith("-" + d["experiment_base_name"])
-    assert bundle["variables"]["inference_table_name"]["default"].endswith("." + d["inference_table_schema_and_table"])
+    assert (
+        bundle["variables"]["inference_table_name"]["default"]
+        == "${var.catalog_name}." + d["inference_table_in_catalog"]
+    )

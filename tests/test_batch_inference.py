@@ -14,7 +14,7 @@ from matrix import PROJECT_COMBINATIONS
 def test_batch_inference_notebook_declares_exactly_the_job_parameters(combo, rendered):
     declared = widgets(rendered(combo).project / "deployment" / "batch_inference" / "notebooks" / "BatchInference.py")
     assert set(declared) == {"env", "input_table_name", "output_table_name", "model_name"}
-    assert set(declared["env"].choices) == {"dev", "staging", "prod", "test"}
+    assert declared["env"].kind == "text"  # any target name, including targets added later
     assert declared["input_table_name"].default == ""  # the bundle variable input_table_name names it
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from cicd_expectations import script_commands
+from cicd_expectations import runs_after_deploy, script_commands
 from expected_cicd_files import platform_family
 from matrix import CICD_COMBINATIONS, Combination
 
@@ -143,9 +143,8 @@ def contract_flows(c: Combination) -> Flows:
     if c["input_include_feature_store"] == "yes":
         integration.append(("run write_feature_table_job", "test"))
     integration.append(("run model_training_job", "test"))
-    prod = [("validate", "prod"), ("deploy", "prod")]
-    if c["input_deployment_pattern"] == "deploy_models":
-        prod.append(("run model_promotion_job", "prod"))
+    prod = [("validate", "prod"), ("deploy", "prod"), *runs_after_deploy(c, "prod")]
+    staging = [("validate", "staging"), ("deploy", "staging"), *runs_after_deploy(c, "staging")]
     return {
         ("pull_request", "default"): frozenset(
             {
@@ -155,7 +154,7 @@ def contract_flows(c: Combination) -> Flows:
                 (("validate", "prod"),),
             }
         ),
-        ("push", "default"): frozenset({(("validate", "staging"), ("deploy", "staging"))}),
+        ("push", "default"): frozenset({tuple(staging)}),
         ("push", "release"): frozenset({tuple(prod)}),
     }
 

@@ -17,8 +17,8 @@ def test_deployment_notebook_takes_the_version_from_the_job(combo, rendered):
     notebook = rendered(combo).project / "deployment" / "model_deployment" / "notebooks" / "ModelDeployment.py"
     declared = widgets(notebook)
     assert set(declared) == {"env", "model_name", "model_version"}
-    # Jobs pass ${bundle.target}: dev, staging, prod and test must all be accepted (upstream: None/staging/prod).
-    assert set(declared["env"].choices) == {"dev", "staging", "prod", "test"}
+    # Jobs pass ${bundle.target}: any target name must be accepted, including targets added later.
+    assert declared["env"].kind == "text"
     assert "deploy(MlflowClient(), model_name, model_version)" in notebook.read_text()
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from bundle_expectations import full_jobs
+from bundle_expectations import full_jobs, job_declarations
 from cicd_expectations import (
     PREFIX_TARGET,
     expected_audience,
@@ -226,7 +226,14 @@ def test_the_diagram_names_exactly_the_bundles_jobs_tasks_and_targets(combo, ren
     assert drawn_jobs == set(jobs)
     nodes = set(NODE.findall(diagram)) - set(subgraphs)
     drawn_tasks = {tuple(n.split("__", 1)) for n in nodes if "__" in n}
-    assert drawn_tasks == {(key, task["task_key"]) for key, job in jobs.items() for task in job["tasks"]}
+    # Tasks of the full declarations and of target overrides (deploy_models adds trigger_retraining per target).
+    declared_tasks = {
+        (key, task["task_key"])
+        for key, where in job_declarations(project).items()
+        for job in where.values()
+        for task in job.get("tasks", [])
+    }
+    assert drawn_tasks == declared_tasks
     targets = set(project.yaml(f"{combo.project_dir}/databricks.yml")["targets"])
     assert {n.removeprefix("target_") for n in nodes if n.startswith("target_")} == targets
     for key, job in jobs.items():

@@ -48,9 +48,25 @@ def test_notebooks_are_databricks_source_files(combo, rendered):
         text = notebook.read_text()
         assert text.startswith(NOTEBOOK_HEADER), notebook
         assert CELL_SEPARATOR in text, notebook
-        # Markdown cells are MAGIC comments; no %pip, %run, %cd or restartPython: modules are imported.
-        assert not re.search(r"^# MAGIC %(pip|run|cd|sh)\b", text, re.MULTILINE), notebook
-        assert "restartPython" not in text, notebook
+        # Markdown cells are MAGIC comments; no %run, %cd or %sh: modules are imported from the package.
+        assert not re.search(r"^# MAGIC %(run|cd|sh)\b", text, re.MULTILINE), notebook
+
+
+@pytest.mark.parametrize("combo", PROJECT_COMBINATIONS, ids=lambda c: c.id)
+def test_every_notebook_first_installs_the_project_then_restarts_python(combo, rendered):
+    """Serverless notebook tasks get their libraries from the notebook (no job environment): the first code cell
+    is `%pip install` of the project folder (relative to the notebook's folder, its working directory on
+    Databricks), the next restarts Python, and only then does the notebook import anything."""
+    project = rendered(combo).project
+    for notebook in notebooks(project):
+        cells = notebook.read_text().removeprefix(NOTEBOOK_HEADER).split(CELL_SEPARATOR)
+        install, restart = cells[1].strip().splitlines(), cells[2].strip()
+        assert len(install) == 1 and install[0].startswith("# MAGIC %pip install --quiet "), (notebook, install)
+        target = install[0].rsplit(" ", 1)[1]
+        assert (notebook.parent / target).resolve() == project.resolve(), (notebook, target)
+        assert restart.endswith("dbutils.library.restartPython()"), (notebook, restart)
+        assert "import" not in cells[1] and restart.count("import") == 1, notebook  # imports come after the restart
+        assert sum(c.count("%pip") for c in cells) == 1, notebook
 
 
 @pytest.mark.parametrize("combo", PROJECT_COMBINATIONS, ids=lambda c: c.id)

@@ -13,7 +13,7 @@ Checked against the simulator:
 
 Not checked, because the simulator (CLI v1.9.0) does not implement the API (UNCHECKED below; a test fails as soon
 as it does, so this list stays true):
-- `ensure_monitor`'s data-quality monitor calls: data_quality.get_monitor, create_monitor, create_refresh
+- `ensure_monitor`'s data-quality monitor calls: data_quality.get_monitor, create_monitor, list_refresh, create_refresh
   (/api/data-quality/v1/monitors...); its schemas.get comes after get_monitor and is not reached. The
   simulator's table stub has no table_id either.
 - every MLflow registry call on Unity Catalog: the alias lookups of <package>/model_registry.py alias_version

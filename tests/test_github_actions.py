@@ -11,6 +11,7 @@ from cicd_expectations import (
     expected_auth_env,
     expected_test_prefix,
     is_federated,
+    runs_after_deploy,
     script_commands,
 )
 from expected_cicd_files import GITHUB
@@ -209,10 +210,18 @@ def test_feature_job_runs_only_with_feature_store_and_promotion_only_with_deploy
     assert runs[-1] == ("run model_training_job", "test")
     prod = wf[per_project(combo, "bundle-cd-prod")]["jobs"]["prod"]
     prod_runs = [c for s in prod["steps"] for c in script_commands(s.get("run", ""))]
-    promotes = combo["input_deployment_pattern"] == "deploy_models"
-    assert prod_runs == [("validate", "prod"), ("deploy", "prod")] + (
-        [("run model_promotion_job", "prod")] if promotes else []
-    )
+    assert prod_runs == [("validate", "prod"), ("deploy", "prod"), *runs_after_deploy(combo, "prod")]
+
+
+@pytest.mark.parametrize("combo", FULL, ids=lambda c: c.id)
+def test_cd_leaves_each_target_with_a_champion_for_its_next_step(combo, rendered):
+    """Staging CD trains (after the feature tables, with the feature store), so batch inference and prod's first
+    promotion find a champion; the runs come after the deployment, each in its own step."""
+    wf = workflows(rendered, combo)
+    staging = wf[per_project(combo, "bundle-cd-staging")]["jobs"]["staging"]
+    runs = [c for s in staging["steps"] for c in script_commands(s.get("run", ""))]
+    assert runs == [("validate", "staging"), ("deploy", "staging"), *runs_after_deploy(combo, "staging")]
+    assert ("run model_training_job", "staging") in runs
 
 
 @pytest.mark.parametrize("combo", FULL, ids=lambda c: c.id)

@@ -34,6 +34,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
+from bundle_expectations import short_name
 from expected_project_files import package_name
 from generated_code import package_dir, task_values_set
 from matrix import PROJECT_COMBINATIONS, REPRESENTATIVE, Combination, by_id
@@ -131,6 +132,11 @@ def training_catalog(c: Combination) -> str:
     if is_promoting_with_cicd(c):
         return c["input_staging_catalog_name"]
     return c["input_inference_table_name"].split(".")[0]
+
+
+def table_prefix(target: str, simulator) -> str:
+    """The start of the names of the tables the jobs write: the developer's own in dev (dev_<short name>_)."""
+    return f"dev_{short_name(simulator.user_name())}_" if target == "dev" else ""
 
 
 def without_delta_jars(tmp_path: Path) -> dict[str, str]:
@@ -269,7 +275,8 @@ def test_the_local_run_reads_every_job_it_runs_from_the_cli(combo, rendered, sim
     check = resolved[first, "retraining_job", "monitored_metric_violation_check"]
     assert check["table_name_under_monitor"] == inference["output_table_name"]
     if combo["input_include_feature_store"] == "yes":
-        assert train["pickup_features_table"] == f"{catalog}.{schema}.trip_pickup_features"
+        prefix = table_prefix(first, simulator)
+        assert train["pickup_features_table"] == f"{catalog}.{schema}.{prefix}trip_pickup_features"
     if is_promoting_with_cicd(combo):
         promote = resolved["prod", "model_promotion_job", "PromoteModel"]
         # Promotion copies from the model the staging target trains, into the prod catalog's model.
@@ -359,14 +366,16 @@ def test_local_pipeline_trains_validates_deploys_and_scores(
     # The prediction table, read back from its files: one row per input trip, with the contract columns.
     inference = result("batch_inference_job", "BatchInference")
     sample_rows = pq.read_table(project / "data" / "sample_trips.parquet").num_rows
-    table_name = f"{catalog}.{combo['input_inference_table_name'].split('.', 1)[1]}"
+    _, inference_schema, inference_name = combo["input_inference_table_name"].split(".")
+    table_name = f"{catalog}.{inference_schema}.{table_prefix(first, simulator)}{inference_name}"
     location = project / ".local" / "spark-warehouse" / table_name.replace(".", "__")
     assert inference["output_table"] == f"{table_name} -> {table_name.replace('.', '__')}"
     assert Path(inference["output_location"]) == location
     predictions = read_table(location)
     assert predictions.num_rows == sample_rows == inference["input_rows"] == inference["output_rows"]
     assert CONTRACT_COLUMNS <= set(predictions.column_names)
-    assert set(predictions.column("model_id").to_pylist()) == {version}
+    # model_id names the model version, not only its number: two models' predictions never count as one.
+    assert set(predictions.column("model_id").to_pylist()) == {f"models:/{model}/{version}"}
     assert predictions.column("prediction").null_count == 0
 
     # Delta Lake when its jars resolve, else parquet; the table on disk is what the run says.
@@ -417,6 +426,42 @@ def test_local_pipeline_trains_validates_deploys_and_scores(
         assert row and "fare_amount" not in row  # a row of model inputs, without the label
         (fare,) = serving["predictions"]
         assert 0 < fare < 500
+
+
+@pytest.mark.slow
+def test_a_degraded_champion_makes_the_monitor_trigger_retraining(rendered, project_python, simulator, tmp_path):
+    """A deployed model that predicts badly (trained on fares three times too high, deployed with validation in
+    dry_run so that it is deployed anyway) gives the monitored RMSE above validation's limit, which is the
+    retraining threshold: the check reports the violation and trigger_retraining runs the training job. One scoring
+    run makes one daily window, so the copy also lowers num_violation_windows to 1."""
+    combo = by_id("defaults")
+    project = Path(shutil.copytree(rendered(combo).project, tmp_path / "project"))
+    edits = [
+        (
+            package_dir(project) / "training" / "train.py",
+            "lgb.Dataset(x_train, y_train)",
+            "lgb.Dataset(x_train, y_train * 3)",
+        ),
+        (project / "resources" / "model-workflow-resource.yml", "run_mode: enabled", "run_mode: dry_run"),
+        (project / "resources" / "monitoring-resource.yml", 'num_violation_windows: "2"', 'num_violation_windows: "1"'),
+    ]
+    for path, old, new in edits:
+        text = path.read_text()
+        assert text.count(old) == 1, (path, old)
+        path.write_text(text.replace(old, new))
+    proc, summary = run_pipeline(project, project_python, tmp_path, simulator, "--table-format", "parquet")
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-6000:]
+    results = stage_results(summary)
+    validation = results["dev / model_training_job / ModelValidation"]
+    assert validation["passed"] is False and validation["metrics"]["root_mean_squared_error"] > MAX_RMSE
+    assert results["dev / model_training_job / ModelDeployment"]["aliases"] == ["champion"]
+    monitored = results["dev / batch_inference_job / UpdateMonitor"]["newest_window_root_mean_squared_error"]
+    check = results["dev / retraining_job / monitored_metric_violation_check"]
+    assert check["threshold"] == MAX_RMSE < monitored  # validation's limit, not a number of its own
+    assert check["is_metric_violated"] is True
+    assert results["dev / retraining_job / is_metric_violated"]["outcome"] == "true"
+    assert results["dev / retraining_job / trigger_retraining"] == {"would_run_job": "model_training_job"}
+    assert {s["status"] for s in summary["stages"]} == {"passed"}
 
 
 @pytest.mark.slow

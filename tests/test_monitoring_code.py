@@ -19,7 +19,6 @@ def test_violation_check_declares_the_job_parameters_and_sets_its_task_value(com
             "table_name_under_monitor",
             "monitor_output_schema",
             "metric_to_monitor",
-            "metric_violation_threshold",
             "num_evaluation_windows",
             "num_violation_windows",
         }

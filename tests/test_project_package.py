@@ -1,8 +1,8 @@
-"""The generated project is a Python package: the notebooks import it without touching sys.path, and the wheel the
-bundle builds installs on its own and provides every module.
+"""The generated project is a Python package: the notebooks import it without touching sys.path, and the wheel that
+each notebook's `%pip install` of the project folder builds installs on its own and provides every module.
 
 The fast tests read the rendered files of every combination. The slow tier builds the wheel of each representative
-render with the bundle's own artifact build command, installs it with `pip install --no-deps --target` into a
+render with `pip wheel`, as `%pip install` does, installs it with `pip install --no-deps --target` into a
 clean folder (its dependencies come from the cached project virtualenv), imports every module from there, and runs
 each notebook's imports of the package from a folder one level deeper than the notebook's own.
 """
@@ -18,7 +18,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-import yaml
 from expected_project_files import package_name
 from generated_code import module_name, notebooks, package_dir
 from matrix import PROJECT_COMBINATIONS, REPRESENTATIVE, by_id
@@ -104,12 +103,10 @@ def test_the_package_imports_itself_relatively_so_its_code_needs_no_template(com
 
 
 def build_wheel(project: Path, python: Path) -> Path:
-    """Run the bundle's artifact build command in the project folder, with `python`'s venv first on PATH."""
-    (artifact,) = yaml.safe_load((project / "databricks.yml").read_text())["artifacts"].values()
+    """Build the wheel that a notebook's `%pip install` of the project folder builds, with `python`'s venv."""
     env = pipeline_env() | {"PATH": os.pathsep.join([str(python.parent), os.environ["PATH"]])}
-    proc = subprocess.run(
-        artifact["build"], shell=True, cwd=project, env=env, capture_output=True, text=True, timeout=600
-    )
+    command = [str(python), "-m", "pip", "wheel", "--no-deps", "--wheel-dir", "dist", "."]
+    proc = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
     (wheel,) = (project / "dist").glob("*.whl")
     return wheel

@@ -26,6 +26,7 @@ from bundle_expectations import (
     task,
 )
 from expected_project_files import package_name
+from generated_code import widgets
 from matrix import PROJECT_COMBINATIONS, Combination
 
 ids = [c.id for c in PROJECT_COMBINATIONS]
@@ -33,8 +34,6 @@ combos = pytest.mark.parametrize("combo", PROJECT_COMBINATIONS, ids=ids)
 
 DEPLOYED_MODEL = "${var.catalog_name}.${var.schema_name}.${resources.registered_models.model.name}"
 DEPLOYED_EXPERIMENT = "${resources.experiments.experiment.name}"
-# Every job installs the project's wheel (and with it the dependencies of pyproject.toml), which the bundle builds.
-ENVIRONMENT = [{"environment_key": "default", "spec": {"environment_version": "5", "dependencies": ["../dist/*.whl"]}}]
 SCHEDULES = {  # Quartz cron, UTC
     "write_feature_table_job": "0 0 7 * * ?",
     "model_training_job": "0 0 9 * * ?",
@@ -52,7 +51,8 @@ def expected_job_targets(c: Combination) -> dict[str, set[str]]:
     if is_promoting(c):
         jobs["model_training_job"] = {"dev", "staging", "test"}
         jobs["model_promotion_job"] = {"prod"}
-        jobs["retraining_job"] = {ALL, "prod"}  # prod re-points trigger_retraining at the promotion job
+        # trigger_retraining per target: it retrains where the target trains, asks for staging in prod
+        jobs["retraining_job"] = {ALL, "dev", "staging", "test", "prod"}
     else:
         jobs["model_training_job"] = {ALL}
     return jobs
@@ -81,9 +81,10 @@ def expected_tasks(c: Combination) -> dict[str, list[tuple[str, list[str], str |
         "retraining_job": [
             ("monitored_metric_violation_check", [], "../monitoring/notebooks/MonitoredMetricViolationCheck.py"),
             ("is_metric_violated", ["monitored_metric_violation_check"], None),
-            ("trigger_retraining", ["is_metric_violated"], None),
         ],
     }
+    if not is_promoting(c):
+        jobs["retraining_job"].append(("trigger_retraining", ["is_metric_violated"], None))
     if has_feature_store(c):
         notebook = "../feature_engineering/notebooks/GenerateAndWriteFeatures.py"
         jobs["write_feature_table_job"] = [("PickupFeatures", [], notebook), ("DropoffFeatures", [], notebook)]
@@ -142,23 +143,31 @@ def test_retraining_runs_only_when_the_metric_is_violated(combo, rendered):
         "right": "true",
         "left": "{{tasks.monitored_metric_violation_check.values.is_metric_violated}}",
     }
-    trigger = task(job, "trigger_retraining")
-    assert trigger["depends_on"] == [{"task_key": "is_metric_violated", "outcome": "true"}]
-    assert trigger["run_job_task"] == {"job_id": "${resources.jobs.model_training_job.id}"}
+    retrain = {
+        "task_key": "trigger_retraining",
+        "depends_on": [{"task_key": "is_metric_violated", "outcome": "true"}],
+        "run_job_task": {"job_id": "${resources.jobs.model_training_job.id}"},
+    }
     overrides = {t: j for t, j in job_declarations(project)["retraining_job"].items() if t != ALL}
     if is_promoting(combo):
-        # prod has no training job: a violation there promotes staging's champion again.
-        assert overrides == {
-            "prod": {
-                "tasks": [
-                    {
-                        "task_key": "trigger_retraining",
-                        "run_job_task": {"job_id": "${resources.jobs.model_promotion_job.id}"},
-                    }
-                ]
-            }
+        # Where the target trains, a violation retrains; prod does not train, and promoting again would copy the
+        # same staging champion: there the task fails the run with what to do (RequestRetraining).
+        ask = {
+            "task_key": "trigger_retraining",
+            "depends_on": [{"task_key": "is_metric_violated", "outcome": "true"}],
+            "notebook_task": {
+                "notebook_path": "../deployment/model_promotion/notebooks/RequestRetraining.py",
+                "base_parameters": {
+                    "model_name": "${var.catalog_name}.${var.schema_name}.${resources.registered_models.model.name}",
+                    "source_model_name": "${var.staging_catalog_name}.${var.schema_name}.${var.model_name}",
+                },
+            },
         }
+        expected = {t: {"tasks": [retrain]} for t in ("dev", "staging", "test")} | {"prod": {"tasks": [ask]}}
+        assert overrides == expected
+        assert (project.project / "deployment/model_promotion/notebooks/RequestRetraining.py").is_file()
     else:
+        assert task(job, "trigger_retraining") == retrain
         assert overrides == {}
 
 
@@ -174,28 +183,18 @@ def test_schedules_are_daily_in_utc_and_paused_only_by_target(combo, rendered):
 
 
 @combos
-def test_every_job_runs_serverless_in_the_project_environment(combo, rendered):
-    for key, job in full_jobs(rendered(combo)).items():
-        assert job["environments"] == ENVIRONMENT, key
-        assert "job_clusters" not in job, key
-        for t in job["tasks"]:
-            assert not {"new_cluster", "existing_cluster_id", "job_cluster_key"} & set(t), (key, t["task_key"])
-            if "notebook_task" in t:
-                assert t["environment_key"] == "default", (key, t["task_key"])
-
-
-@combos
-def test_the_bundle_builds_the_package_the_jobs_install(combo, rendered):
-    """The wheel the environments install (../dist/*.whl, relative to resources/) is the one the artifact builds:
-    the project's package, into dist/ of the project folder, with a command every CI runner has."""
+def test_every_job_runs_serverless_notebook_tasks_without_a_job_environment(combo, rendered):
+    """Serverless notebook tasks take their libraries from the notebook (its %pip cell,
+    test_generated_python_quality.py): no job environment, no environment_key, no cluster, no wheel artifact."""
     project = rendered(combo)
-    (artifact,) = bundle_files(project)["databricks.yml"]["artifacts"].values()
-    assert artifact["type"] == "whl" and "path" not in artifact  # the project folder, where pyproject.toml is
-    build = artifact["build"].split()
-    assert build[:4] == ["python3", "-m", "pip", "wheel"] and build[-1] == "."
-    assert build[build.index("--wheel-dir") + 1] == "dist" and "--no-deps" in build
-    (dependency,) = ENVIRONMENT[0]["spec"]["dependencies"]
-    assert (project.project / "resources" / dependency).parent.resolve() == (project.project / "dist").resolve()
+    assert "artifacts" not in bundle_files(project)["databricks.yml"]
+    for key, job in full_jobs(project).items():
+        assert "environments" not in job and "job_clusters" not in job, key
+        for t in job["tasks"]:
+            assert not {"new_cluster", "existing_cluster_id", "job_cluster_key", "environment_key", "libraries"} & set(
+                t
+            ), (key, t["task_key"])
+            assert {"notebook_task", "condition_task", "run_job_task"} & set(t), (key, t["task_key"])
 
 
 @combos
@@ -323,8 +322,12 @@ def test_notebooks_receive_the_deployed_three_level_model_and_experiment_names(c
 def test_tables_live_in_the_target_catalog(combo, rendered):
     project = rendered(combo)
     variables = bundle_files(project)["databricks.yml"]["variables"]
-    schema_and_table = combo["input_inference_table_name"].split(".", 1)[1]
-    assert variables["inference_table_name"]["default"] == f"${{var.catalog_name}}.{schema_and_table}"
+    _, schema, table = combo["input_inference_table_name"].split(".")
+    expected = f"${{var.catalog_name}}.{schema}.${{var.table_prefix}}{table}"
+    assert variables["inference_table_name"]["default"] == expected
+    assert variables["table_prefix"]["default"] == ""
+    dev = bundle_files(project)["databricks.yml"]["targets"]["dev"]["variables"]
+    assert dev["table_prefix"] == "dev_${workspace.current_user.short_name}_"  # a developer's own tables
     jobs = full_jobs(project)
     inference = jobs["batch_inference_job"]
     assert params(inference, "BatchInference")["output_table_name"] == "${var.inference_table_name}"
@@ -346,8 +349,8 @@ def test_tables_live_in_the_target_catalog(combo, rendered):
             features
             == {train["pickup_features_table"], train["dropoff_features_table"]}
             == {
-                "${var.catalog_name}.${var.schema_name}.trip_pickup_features",
-                "${var.catalog_name}.${var.schema_name}.trip_dropoff_features",
+                "${var.catalog_name}.${var.schema_name}.${var.table_prefix}trip_pickup_features",
+                "${var.catalog_name}.${var.schema_name}.${var.table_prefix}trip_dropoff_features",
             }
         )
 
@@ -505,3 +508,20 @@ def test_project_readme_describes_every_top_level_file_and_folder(combo, rendere
     top_level = {p.name for p in project.project.iterdir()} - {"README.md"}
     covered = {p.split("/")[0] for p in listed}
     assert sorted(top_level - covered) == []
+
+
+@combos
+def test_a_notebook_accepts_any_target_name_it_is_passed(combo, rendered):
+    """A dropdown widget rejects a value outside its choices: a parameter that carries the target's name (or any
+    bundle variable) goes to a text widget, so a target added to databricks.yml needs no notebook change."""
+    project = rendered(combo)
+    for key, where in job_declarations(project).items():
+        for job in where.values():
+            for t in job.get("tasks", []):
+                if "notebook_task" not in t:
+                    continue
+                notebook = (project.project / "resources" / t["notebook_task"]["notebook_path"]).resolve()
+                declared = widgets(notebook)
+                for name, value in t["notebook_task"].get("base_parameters", {}).items():
+                    if "${" in str(value):
+                        assert declared[name].kind == "text", (key, t["task_key"], name)

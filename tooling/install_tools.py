@@ -31,7 +31,6 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from tooling import build_backends
 from tooling.paths import REPO_ROOT, TOOLS_BIN, user_cache_dir
 from tooling.versions import ACTIONLINT_VERSION, pinned_cli_version
 
@@ -187,13 +186,9 @@ def install(tool: GoTool) -> Path:
 
 def main(argv: list[str]) -> int:
     tools = {"cli": databricks_cli, "simulator": simulator, "actionlint": actionlint}
-    # The generated project's wheel build backend, for deployments to the simulator (tooling/build_backends.py).
-    wanted = argv or [*tools, "build-backends"]
+    wanted = argv or list(tools)
     try:
         for name in wanted:
-            if name == "build-backends":
-                print(f"{name}: {build_backends.ensure()}")
-                continue
             path = install(tools[name]())
             print(f"{name}: {path}")
     except (ToolInstallError, RuntimeError) as err:

@@ -8,7 +8,6 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from tooling.build_backends import python_bin
 from tooling.paths import REPO_ROOT, TOOLS_BIN
 from tooling.simulator import Simulator
 
@@ -34,10 +33,9 @@ def cli_path() -> Path:
 def cli_environment(
     workspace: Simulator, home: Path, *, token: str | None = None, credentials: dict[str, str] | None = None
 ) -> dict[str, str]:
-    """The environment every CLI run gets: Simulator.cli_env on a minimal PATH whose first python3 is the one
-    `bundle deploy` builds the project's wheel with (tooling/build_backends.py)."""
-    path = f"{python_bin()}:/usr/bin:/bin"
-    return workspace.cli_env(home, token=token, credentials=credentials, base={"PATH": path, "LANG": "C.UTF-8"})
+    """The environment every CLI run gets: Simulator.cli_env on a minimal PATH."""
+    base = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
+    return workspace.cli_env(home, token=token, credentials=credentials, base=base)
 
 
 def run_cli(

@@ -32,7 +32,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tooling.build_backends import offline_pip_env
 from tooling.paths import TOOLS_BIN
 
 USER_PREFIX = "dbapi0"  # the simulator's test user
@@ -200,8 +199,6 @@ class Simulator:
             SSL_CERT_FILE=str(self.ca_file),
             REQUESTS_CA_BUNDLE=str(self.ca_file),
         )
-        # `bundle deploy` builds the project's wheel with pip, which cannot reach PyPI through the simulator.
-        env.update(offline_pip_env())
         if credentials is None:
             env.update(DATABRICKS_HOST=self.url, DATABRICKS_TOKEN=token or self.token)
         else:

@@ -12,3 +12,5 @@ PICKUP_TIMESTAMP_COLUMN = "tpep_pickup_datetime"
 DROPOFF_TIMESTAMP_COLUMN = "tpep_dropoff_datetime"
 # Raw timestamps: features are derived from them, but they are not model inputs themselves.
 RAW_TIMESTAMP_COLUMNS = [PICKUP_TIMESTAMP_COLUMN, DROPOFF_TIMESTAMP_COLUMN]
+# What identifies a trip: the hold-out split of `data_split.py` hashes these columns.
+TRIP_KEY_COLUMNS = [*RAW_TIMESTAMP_COLUMNS, "pickup_zip", "dropoff_zip"]

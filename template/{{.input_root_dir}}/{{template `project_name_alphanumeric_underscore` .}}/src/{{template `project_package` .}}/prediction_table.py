@@ -6,8 +6,9 @@ constants, so the two cannot drift apart. If you rename a column, do it here.
 
 Each row is one scored trip: the input table's columns (including the label, `LABEL_COLUMN` of
 `dataset.py`, which the monitor compares the prediction with), plus `prediction`, `model_id` (the
-model version that made it) and `timestamp` (when the batch was scored; the monitor's time windows
-use it).
+model version that made it, `models:/<catalog>.<schema>.<model>/<version>`: unique across
+models, so predictions of two models, or of two developers' dev models, never count as one) and
+`timestamp` (when the batch was scored; the monitor's time windows use it).
 """
 
 from datetime import datetime
@@ -46,16 +47,17 @@ def prediction_table_columns(input_columns: list[str]) -> list[str]:
 
 
 def to_prediction_table(
-    scored: DataFrame, input_columns: list[str], model_version: str, scored_at: datetime
+    scored: DataFrame, input_columns: list[str], model_id: str, scored_at: datetime
 ) -> DataFrame:
-    """The prediction table rows for `scored` (input rows plus a `prediction` column).
+    """The prediction table rows for `scored` (input rows plus a `prediction` column), made by the
+    model version `model_id` (`ModelVersionRef.model_uri` of `model_registry.py`).
 
     Columns the scoring added besides `prediction` (derived or looked-up features) are dropped.
     A label missing from the input (trips not yet paid) is kept as null.
     """
     if LABEL_COLUMN not in scored.columns:
         scored = scored.withColumn(LABEL_COLUMN, F.lit(None))
-    rows = scored.withColumn(MODEL_ID_COLUMN, F.lit(str(model_version))).withColumn(
+    rows = scored.withColumn(MODEL_ID_COLUMN, F.lit(model_id)).withColumn(
         TIMESTAMP_COLUMN, F.lit(scored_at)
     )
     return rows.select(

@@ -45,11 +45,12 @@ def predict_batch(
     model_uri: str,
     input_table_name: str,
     output_table_name: str,
-    model_version: str,
+    model_id: str,
     scored_at: datetime,
     score: Callable[[DataFrame], DataFrame] | None = None,
 ) -> DataFrame:
-    """Score every row of `input_table_name` and append the rows to `output_table_name`.
+    """Score every row of `input_table_name` and append the rows to `output_table_name`, with
+    `model_id` (the scoring version's `ModelVersionRef.model_uri`) on each.
 
     `score` adds the `prediction` column to the trips (with their derived features); by
     default the model at `model_uri` scores them directly. Returns the rows written.
@@ -60,7 +61,7 @@ def predict_batch(
         scored = score_with_model(spark, model_uri, features)
     else:
         scored = score(features)
-    predictions = to_prediction_table(scored, trips.columns, model_version, scored_at)
+    predictions = to_prediction_table(scored, trips.columns, model_id, scored_at)
     # Append, so the table keeps every batch and the monitor sees the history.
     predictions.write.mode("append").saveAsTable(output_table_name)
     return predictions

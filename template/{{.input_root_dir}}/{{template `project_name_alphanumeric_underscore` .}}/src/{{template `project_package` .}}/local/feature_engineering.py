@@ -21,6 +21,7 @@ from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
 from ..batch_inference.predict import score_with_model
+from ..data_split import holdout_rows
 from ..features.lookups import feature_store_batch_scorer, feature_store_scorer
 from ..features.write import compute_features, write_feature_table
 from ..training.train_with_feature_store import train_with_feature_store, training_input
@@ -184,7 +185,7 @@ def train_with_features(run: LocalRun, params: dict[str, str]) -> Outcome:
 
 @local_task("validation/notebooks/ModelValidation")
 def validate_with_features(run: LocalRun, params: dict[str, str]) -> Outcome:
-    data = training_input(run.sql(params["validation_input"])).toPandas()
+    data = training_input(holdout_rows(run.sql(params["validation_input"]))).toPandas()
     fe = client(run)
     return validate(
         run, params, data, load_model=lambda uri: feature_store_scorer(fe, run.spark, uri)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from types import SimpleNamespace
 
 from databricks.sdk.errors import NotFound
-from databricks.sdk.service.dataquality import InferenceLogConfig, Monitor
+from databricks.sdk.service.dataquality import InferenceLogConfig, Monitor, Refresh, RefreshState
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
@@ -75,7 +75,10 @@ class LocalWorkspace:
             get_monitor=self._get_monitor,
             create_monitor=self._create_monitor,
             create_refresh=self._create_refresh,
+            list_refresh=self._list_refresh,
         )
+        # Refreshes by monitored table; a local refresh finishes at once.
+        self.refreshes: dict[str, list[Refresh]] = {}
 
     def _get_monitor(self, object_type: str, object_id: str) -> Monitor:
         if object_id not in self.monitors:
@@ -94,4 +97,14 @@ class LocalWorkspace:
         predictions = self._spark.table(self._local_name(object_id))
         metrics = compute_profile_metrics(predictions, config.inference_log)
         metrics.write.mode("overwrite").saveAsTable(self._local_name(metrics_table))
+        done = Refresh(
+            object_type=object_type,
+            object_id=object_id,
+            state=RefreshState.MONITOR_REFRESH_STATE_SUCCESS,
+        )
+        self.refreshes.setdefault(object_id, []).append(done)
         return metrics_table
+
+    def _list_refresh(self, object_type: str, object_id: str) -> list[Refresh]:
+        self._get_monitor(object_type, object_id)
+        return list(self.refreshes.get(object_id, []))

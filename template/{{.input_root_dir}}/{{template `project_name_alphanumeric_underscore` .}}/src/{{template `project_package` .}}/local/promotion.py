@@ -1,6 +1,8 @@
-"""The local equivalent of the promotion notebook (deploy_models): copy the staging champion."""
+"""The local equivalents of the promotion notebooks (deploy_models): copy the staging champion,
+and ask for a new model from staging when the production model has degraded."""
 
 from ..promotion.promote import PROMOTED_FROM_TAG, promote
+from ..promotion.retraining import request_retraining
 from .tasks import LocalRun, Outcome, local_task, registered
 
 
@@ -11,3 +13,9 @@ def promote_model(run: LocalRun, params: dict[str, str]) -> Outcome:
     copy = run.client.get_model_version(version.model_name, version.model_version)
     outcome.report[PROMOTED_FROM_TAG] = copy.tags.get(PROMOTED_FROM_TAG)
     return outcome
+
+
+@local_task("deployment/model_promotion/notebooks/RequestRetraining")
+def ask_for_retraining(run: LocalRun, params: dict[str, str]) -> Outcome:
+    request_retraining(params["model_name"], params["source_model_name"])  # always raises
+    return Outcome({})

@@ -11,6 +11,10 @@ in the variable `input_table_name`.
 Everything runs on local Spark and a local MLflow tracking server and model registry (SQLite), in
 a `.local/` folder of the project that every run starts afresh. The run stops at the first task
 that fails.
+
+On Databricks each notebook's first cells install the project (`%pip install` of the project
+folder) and restart Python. Locally nothing is installed per task: the notebooks are not run, and
+the package code their local equivalents call is this virtualenv's (`pip install -e ".[dev]"`).
 """
 
 import importlib

@@ -23,10 +23,15 @@ from mlflow import MlflowClient
 from pyspark.sql import DataFrame, SparkSession
 
 from ..batch_inference.predict import champion_model, predict_batch
+from ..data_split import holdout_rows
 from ..deployment.deploy import deploy
 from ..features.trip_features import training_frame
 from ..model_registry import ModelVersionRef
-from ..monitoring.metric_violation_check_query import is_metric_violated, profile_metrics_table
+from ..monitoring.metric_violation_check_query import (
+    is_metric_violated,
+    profile_metrics_table,
+    violation_threshold,
+)
 from ..monitoring.monitor import enable_change_data_feed, ensure_monitor
 from ..training.train import train
 from ..validation.validation import validate_model_version
@@ -130,6 +135,7 @@ def validate(run: LocalRun, params: dict[str, str], data, **options) -> Outcome:
         {
             "model_name": name,
             "model_version": version,
+            "validation_rows": len(data),
             "run_mode": params["run_mode"],
             "passed": outcome.passed,
             "message": outcome.message,
@@ -142,7 +148,8 @@ def validate(run: LocalRun, params: dict[str, str], data, **options) -> Outcome:
 
 @local_task("validation/notebooks/ModelValidation")
 def validate_model(run: LocalRun, params: dict[str, str]) -> Outcome:
-    return validate(run, params, training_frame(run.sql(params["validation_input"])).toPandas())
+    data = training_frame(holdout_rows(run.sql(params["validation_input"]))).toPandas()
+    return validate(run, params, data)
 
 
 @local_task("deployment/model_deployment/notebooks/ModelDeployment")
@@ -159,7 +166,13 @@ def score(run: LocalRun, params: dict[str, str], scorer=None) -> Outcome:
     source, output = run.table(params["input_table_name"]), run.table(params["output_table_name"])
     score_step = scorer(model_uri) if scorer else None
     predict_batch(
-        run.spark, model_uri, source, output, version, datetime.now(UTC), score=score_step
+        run.spark,
+        model_uri,
+        source,
+        output,
+        ModelVersionRef(params["model_name"], version).model_uri,
+        datetime.now(UTC),
+        score=score_step,
     )
     info = {
         r["col_name"]: r["data_type"]
@@ -208,7 +221,7 @@ def check_metric(run: LocalRun, params: dict[str, str]) -> Outcome:
     metrics = profile_metrics_table(
         params["monitor_output_schema"], params["table_name_under_monitor"]
     )
-    threshold = float(params["metric_violation_threshold"])
+    threshold = violation_threshold(params["metric_to_monitor"])
     violated = is_metric_violated(
         run.spark,
         run.table(metrics),

@@ -16,6 +16,7 @@ from databricks.sdk.service.dataquality import (
     InferenceProblemType,
     Monitor,
     Refresh,
+    RefreshState,
 )
 from pyspark.sql import SparkSession
 
@@ -60,6 +61,13 @@ def enable_change_data_feed(spark: SparkSession, table_name: str) -> None:
     spark.sql(f"ALTER TABLE {table_name} SET TBLPROPERTIES (delta.enableChangeDataFeed = true)")
 
 
+# A refresh in one of these states has not finished: starting another one fails.
+_UNFINISHED = {
+    RefreshState.MONITOR_REFRESH_STATE_PENDING,
+    RefreshState.MONITOR_REFRESH_STATE_RUNNING,
+}
+
+
 def ensure_monitor(
     workspace: WorkspaceClient,
     table_name: str,
@@ -67,7 +75,9 @@ def ensure_monitor(
     assets_dir: str,
 ) -> str:
     """Create the monitor on `table_name` (metric tables in `output_schema_name`, dashboard in
-    `assets_dir`) if it has none, else start a refresh. Returns "created" or "refreshed"."""
+    `assets_dir`) if it has none, else start a refresh. Returns "created", "refreshed", or
+    "refresh already running" when a refresh has not finished yet (it will include the new rows,
+    so the batch job does not fail on it)."""
     table_id = workspace.tables.get(table_name).table_id
     try:
         workspace.data_quality.get_monitor("table", table_id)
@@ -85,6 +95,8 @@ def ensure_monitor(
             )
         )
         return "created"
+    if any(r.state in _UNFINISHED for r in workspace.data_quality.list_refresh("table", table_id)):
+        return "refresh already running"
     workspace.data_quality.create_refresh(
         "table", table_id, Refresh(object_type="table", object_id=table_id)
     )

@@ -13,6 +13,7 @@ from pyspark.sql import SparkSession
 from sklearn.metrics import mean_absolute_error, root_mean_squared_error
 from sklearn.model_selection import train_test_split
 
+from ..data_split import training_rows
 from ..dataset import LABEL_COLUMN
 from ..features.trip_features import training_frame
 from ..model_registry import ModelVersionRef
@@ -62,10 +63,13 @@ def train(
     experiment_name: str,
     model_name: str,
 ) -> ModelVersionRef:
-    """Train on `training_data_table`, log the run to `experiment_name`, register a version of
-    `model_name` (a three-level Unity Catalog name), and return that version."""
+    """Train on `training_data_table` (all but its hold-out trips), log the run to
+    `experiment_name`, register a version of `model_name` (a three-level Unity Catalog name), and
+    return that version."""
     mlflow.set_experiment(experiment_name)
-    data = training_frame(spark.table(training_data_table)).toPandas()
+    # The hold-out trips are left for validation (data_split.py).
+    trips = training_rows(spark.table(training_data_table))
+    data = training_frame(trips).toPandas()
     return fit_and_register(data, model_name)
 
 

@@ -12,6 +12,7 @@ import mlflow
 from mlflow import MlflowClient
 from pyspark.sql import DataFrame, SparkSession
 
+from ..data_split import training_rows
 from ..dataset import LABEL_COLUMN, RAW_TIMESTAMP_COLUMNS
 from ..features.lookups import LOOKUP_TIMESTAMP_COLUMNS, add_lookup_keys, feature_lookups
 from ..features.trip_features import add_trip_features
@@ -49,7 +50,8 @@ def train_with_feature_store(
     of `model_name` and return it."""
     mlflow.set_experiment(experiment_name)
     training_set = fe.create_training_set(
-        df=training_input(spark.table(training_data_table)),
+        # The hold-out trips are left for validation (data_split.py).
+        df=training_input(training_rows(spark.table(training_data_table))),
         feature_lookups=feature_lookups(pickup_features_table, dropoff_features_table),
         label=LABEL_COLUMN,
         exclude_columns=LOOKUP_TIMESTAMP_COLUMNS,
