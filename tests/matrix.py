@@ -1,21 +1,61 @@
-"""The answer matrix: every supported combination of answers, defined once.
+"""The answer matrix: every supported combination of answers, defined once, from the schema.
 
-Risky options (the ones that change which files exist or what CI/CD does) are combined exhaustively
-per setup mode; free-text answers are rotated across the combinations so every variant appears at
-least once. Every test that needs rendered projects is parametrised from COMBINATIONS.
+The enum inputs that change which files exist or what CI/CD does (COMBINED) are combined exhaustively per setup
+mode, each only where the schema's skip rules ask it in that mode; every other enum input, and every free-text
+answer, is rotated across the combinations so each variant appears at least once (a free-text answer only where the
+schema asks it). Enum values, defaults and skip rules are read from databricks_template_schema.json, never re-typed.
+What the CLI resolves (defaults that are templates, derived names) is read from the render's own record,
+<root>/.mlops-stacks.json, never re-derived here. Every test that needs rendered projects is parametrised from
+COMBINATIONS.
 """
 
 from __future__ import annotations
 
 import itertools
-import re
+import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-SETUP_MODES = ["CICD_and_Project", "Project_Only", "CICD_Only"]
-CLOUDS = ["azure", "aws", "gcp"]
-PLATFORMS = ["github_actions", "github_actions_for_github_enterprise_servers", "azure_devops", "gitlab"]
-FEATURE_STORE = ["no", "yes"]
-DEPLOYMENT_PATTERNS = ["deploy_code", "deploy_models"]
+from tooling.paths import TEMPLATE_SCHEMA
+
+PROPERTIES: dict[str, dict] = json.loads(TEMPLATE_SCHEMA.read_text())["properties"]
+ENUMS: dict[str, list[str]] = {name: prop["enum"] for name, prop in PROPERTIES.items() if "enum" in prop}
+SETUP = "input_setup_cicd_and_project"
+SETUP_MODES = ENUMS[SETUP]
+CLOUDS = ENUMS["input_cloud"]
+PLATFORMS = ENUMS["input_cicd_platform"]
+FEATURE_STORE = ENUMS["input_include_feature_store"]
+DEPLOYMENT_PATTERNS = ENUMS["input_deployment_pattern"]
+# The risky enum inputs, combined exhaustively; any other enum input (a new one included) is rotated.
+COMBINED = ["input_cloud", "input_cicd_platform", "input_include_feature_store", "input_deployment_pattern"]
+
+
+def literal_default(name: str) -> str | None:
+    """The schema's default when it is a plain value (None when the CLI computes it from earlier answers)."""
+    default = PROPERTIES[name].get("default")
+    return None if default is None or "{{" in default else default
+
+
+def _condition_holds(condition: dict, values: dict[str, str]) -> bool:
+    """A skip_prompt_if condition of the forms the schema uses (properties with const or enum, anyOf), evaluated
+    against answers (an input not answered takes its literal default). An empty condition always holds."""
+    if "anyOf" in condition:
+        return any(_condition_holds(c, values) for c in condition["anyOf"])
+    unknown = set(condition) - {"properties"}
+    assert not unknown, f"skip_prompt_if uses {unknown}: teach tests/matrix.py to evaluate it"
+    for name, rule in condition.get("properties", {}).items():
+        value = values.get(name, literal_default(name))
+        assert set(rule) <= {"const", "enum"}, f"skip_prompt_if on {name} uses {set(rule)}"
+        if ("const" in rule and value != rule["const"]) or ("enum" in rule and value not in rule["enum"]):
+            return False
+    return True
+
+
+def asked(name: str, values: dict[str, str]) -> bool:
+    """Whether the CLI asks input `name` given these answers (the schema's skip_prompt_if)."""
+    prop = PROPERTIES[name]
+    return "skip_prompt_if" not in prop or not _condition_holds(prop["skip_prompt_if"], values)
+
 
 # Combinations we do not render, each with the reason. Everything else in the product below is rendered.
 EXCLUDED: dict[str, str] = {
@@ -30,7 +70,12 @@ EXCLUDED: dict[str, str] = {
 }
 
 # Free-text variants, rotated across combinations.
-PROJECT_NAMES = ["my_mlops_project", "my-mlops-project", "Taxi-Fare_2"]
+# (project name, a schema name to try with it)
+PROJECT_NAMES = [
+    ("my_mlops_project", "ml_my_mlops_project"),
+    ("my-mlops-project", "ml_my_mlops_project"),
+    ("Taxi-Fare_2", "ml_taxi_fare_2"),
+]
 # Accepted URL shapes: scheme and host, with or without a port and a trailing slash (targets keep scheme://host[:port]).
 STAGING_HOSTS = {
     "azure": [
@@ -62,61 +107,50 @@ CATALOGS = [("staging", "prod", "test"), ("ml_staging", "ml_prod", "ml_ci")]
 DOCKER_IMAGES = ["registry.gitlab.com/acme/ml/mlops-ci:2.1.0", "docker.io/acme/mlops-ci@sha256:" + "a" * 64]
 
 
-def alphanumeric_underscore(name: str) -> str:
-    """The project folder name the template derives from the project name (documented behaviour)."""
-    return re.sub(r"[^A-Za-z0-9_-]", "", name).replace("-", "_")
+# Where a combination's record comes from: conftest.py installs the session's render cache (use_records).
+_record_source: Callable[[dict[str, str]], dict] | None = None
 
 
-def resolve(answers: dict[str, str]) -> dict[str, str]:
-    """The complete set of values the CLI uses for `answers`: given answers, then the schema's defaults
-    in prompt order (non-interactive runs assign defaults and ignore skip_prompt_if)."""
-    v = dict(answers)
-    v.setdefault("input_setup_cicd_and_project", "CICD_and_Project")
-    v.setdefault("input_project_name", "my_mlops_project")
-    v.setdefault("input_root_dir", v["input_project_name"])
-    v.setdefault("input_cloud", "azure")
-    v.setdefault("input_cicd_platform", "github_actions")
-    placeholders = {
-        "azure": ("https://adb-xxxx.xx.azuredatabricks.net", "https://adb-xxxx.xx.azuredatabricks.net"),
-        "aws": (
-            "https://your-staging-workspace.cloud.databricks.com",
-            "https://your-prod-workspace.cloud.databricks.com",
-        ),
-        "gcp": ("https://your-staging-workspace.gcp.databricks.com", "https://your-prod-workspace.gcp.databricks.com"),
-    }[v["input_cloud"]]
-    v.setdefault("input_databricks_staging_workspace_host", placeholders[0])
-    v.setdefault("input_databricks_prod_workspace_host", placeholders[1])
-    v.setdefault("input_databricks_test_workspace_host", v["input_databricks_staging_workspace_host"])
-    v.setdefault("input_default_branch", "main")
-    v.setdefault("input_release_branch", "release")
-    v.setdefault("input_read_user_group", "users")
-    v.setdefault("input_staging_catalog_name", "staging")
-    v.setdefault("input_prod_catalog_name", "prod")
-    v.setdefault("input_test_catalog_name", "test")
-    v.setdefault("input_schema_name", alphanumeric_underscore(v["input_project_name"]))
-    v.setdefault("input_unity_catalog_read_user_group", "account users")
-    v.setdefault("input_inference_table_name", f"dev.{v['input_schema_name']}.predictions")
-    v.setdefault("input_include_feature_store", "no")
-    v.setdefault("input_deployment_pattern", "deploy_code")
-    v.setdefault("input_docker_image", "registry.gitlab.com/your-group/your-project/mlops-ci:1.0.0")
-    return v
+def use_records(source: Callable[[dict[str, str]], dict]) -> None:
+    global _record_source
+    _record_source = source
 
 
 @dataclass(frozen=True)
 class Combination:
     id: str
     answers: dict[str, str] = field(hash=False)
+    # The record, when the caller rendered the answers itself; otherwise read from the session's render cache.
+    rendered_record: dict | None = field(default=None, hash=False, compare=False)
+
+    @property
+    def record(self) -> dict:
+        """The .mlops-stacks.json of this combination's render (rendered on first use, cached for the run)."""
+        if self.rendered_record is not None:
+            return self.rendered_record
+        assert _record_source is not None, "no render cache: the record is only available inside tests"
+        return _record_source(self.answers)
 
     @property
     def values(self) -> dict[str, str]:
-        return resolve(self.answers)
+        """Every input's final value, as the CLI resolved it."""
+        return self.record["answers"]
+
+    @property
+    def derived(self) -> dict:
+        """The names the template derives from the answers (project folder and package, catalogs, hosts, ...)."""
+        return self.record["derived"]
 
     def __getitem__(self, key: str) -> str:
-        return self.values[key]
+        # Given answers and plain schema defaults need no render (parametrisation reads them at collection time).
+        if key in self.answers:
+            return self.answers[key]
+        default = literal_default(key)
+        return default if default is not None else self.values[key]
 
     @property
     def setup(self) -> str:
-        return self.values["input_setup_cicd_and_project"]
+        return self[SETUP]
 
     @property
     def has_project(self) -> bool:
@@ -129,32 +163,15 @@ class Combination:
     @property
     def project_dir(self) -> str:
         """Project folder relative to the output directory."""
-        return f"{self['input_root_dir']}/{alphanumeric_underscore(self['input_project_name'])}"
+        return self.derived["project_dir"]
 
 
 def _enum_product() -> list[dict[str, str]]:
     rows: list[dict[str, str]] = []
-    for cloud, platform, fs, pattern in itertools.product(CLOUDS, PLATFORMS, FEATURE_STORE, DEPLOYMENT_PATTERNS):
-        rows.append(
-            dict(
-                input_setup_cicd_and_project="CICD_and_Project",
-                input_cloud=cloud,
-                input_cicd_platform=platform,
-                input_include_feature_store=fs,
-                input_deployment_pattern=pattern,
-            )
-        )
-    for cloud, fs, pattern in itertools.product(CLOUDS, FEATURE_STORE, DEPLOYMENT_PATTERNS):
-        rows.append(
-            dict(
-                input_setup_cicd_and_project="Project_Only",
-                input_cloud=cloud,
-                input_include_feature_store=fs,
-                input_deployment_pattern=pattern,
-            )
-        )
-    for cloud, platform in itertools.product(CLOUDS, PLATFORMS):
-        rows.append(dict(input_setup_cicd_and_project="CICD_Only", input_cloud=cloud, input_cicd_platform=platform))
+    for setup in SETUP_MODES:
+        combined = [name for name in COMBINED if asked(name, {SETUP: setup})]
+        for values in itertools.product(*(ENUMS[name] for name in combined)):
+            rows.append({SETUP: setup, **dict(zip(combined, values, strict=True))})
     return rows
 
 
@@ -171,53 +188,54 @@ def _rotate(i: int, options: list, stride: int = 1):
 
 
 def _with_free_text(i: int, row: dict[str, str]) -> dict[str, str]:
+    """The row's enum answers, plus the other enum inputs and the free-text variants rotated by index `i`, each
+    set only where the schema asks it given the row's answers."""
     a = dict(row)
-    setup, cloud = a["input_setup_cicd_and_project"], a["input_cloud"]
-    name = _rotate(i, PROJECT_NAMES)
-    if setup != "CICD_Only":
-        a["input_project_name"] = name
-    if setup != "CICD_and_Project":
-        a["input_root_dir"] = f"{name}-repo" if i % 2 else name
-    if setup != "Project_Only":
-        a["input_databricks_staging_workspace_host"] = _rotate(i, STAGING_HOSTS[cloud], 2)
-        a["input_databricks_prod_workspace_host"] = _rotate(i, PROD_HOSTS[cloud])
-        test_host = _rotate(i, TEST_HOSTS)
-        if test_host is not None:
-            a["input_databricks_test_workspace_host"] = test_host
-        a["input_default_branch"], a["input_release_branch"] = _rotate(i, BRANCHES)
-        a["input_staging_catalog_name"], a["input_prod_catalog_name"], a["input_test_catalog_name"] = _rotate(
-            i, CATALOGS, 3
-        )
-        if a.get("input_cicd_platform") == "gitlab":
-            a["input_docker_image"] = _rotate(i, DOCKER_IMAGES)
-    if setup != "CICD_Only":
-        a["input_read_user_group"] = _rotate(i, READ_GROUPS, 3)
-        a["input_unity_catalog_read_user_group"] = _rotate(i, UC_READ_GROUPS)
-        if i % 3 == 1:
-            a["input_schema_name"] = "ml_" + alphanumeric_underscore(name).lower()
-        if i % 4 == 2:
-            a["input_inference_table_name"] = "dev_catalog.scoring.fare_predictions"
+    cloud = a.get("input_cloud", literal_default("input_cloud"))
+    name, schema = _rotate(i, PROJECT_NAMES)
+    test_host = _rotate(i, TEST_HOSTS)
+    (default_branch, release_branch), catalogs = _rotate(i, BRANCHES), _rotate(i, CATALOGS, 3)
+    variants = {
+        "input_project_name": name,
+        "input_root_dir": f"{name}-repo" if i % 2 else name,
+        "input_databricks_staging_workspace_host": _rotate(i, STAGING_HOSTS[cloud], 2),
+        "input_databricks_prod_workspace_host": _rotate(i, PROD_HOSTS[cloud]),
+        "input_databricks_test_workspace_host": test_host,
+        "input_default_branch": default_branch,
+        "input_release_branch": release_branch,
+        "input_staging_catalog_name": catalogs[0],
+        "input_prod_catalog_name": catalogs[1],
+        "input_test_catalog_name": catalogs[2],
+        "input_docker_image": _rotate(i, DOCKER_IMAGES),
+        "input_read_user_group": _rotate(i, READ_GROUPS, 3),
+        "input_unity_catalog_read_user_group": _rotate(i, UC_READ_GROUPS),
+        "input_schema_name": schema if i % 3 == 1 else None,
+        "input_inference_table_name": "dev_catalog.scoring.fare_predictions" if i % 4 == 2 else None,
+    }
+    variants |= {n: _rotate(i, values) for n, values in ENUMS.items() if n != SETUP and n not in COMBINED}
+    for input_name, value in variants.items():
+        if value is not None and input_name not in a and asked(input_name, a):
+            a[input_name] = value
     return a
 
 
-def _combination_id(a: dict[str, str]) -> str:
-    short = {
-        "CICD_and_Project": "full",
-        "Project_Only": "project",
-        "CICD_Only": "cicd",
-        "github_actions": "gha",
-        "github_actions_for_github_enterprise_servers": "ghes",
-        "azure_devops": "ado",
-        "gitlab": "gitlab",
-    }
-    v = resolve(a)
-    parts = [short[v["input_setup_cicd_and_project"]], v["input_cloud"]]
-    if v["input_setup_cicd_and_project"] != "Project_Only":
-        parts.append(short[v["input_cicd_platform"]])
-    if v["input_setup_cicd_and_project"] != "CICD_Only":
-        parts.append("fs" if v["input_include_feature_store"] == "yes" else "nofs")
-        parts.append("models" if v["input_deployment_pattern"] == "deploy_models" else "code")
-    return "-".join(parts)
+# Short labels for combination ids (readability only; a value without a label is used as it is).
+_LABELS = {
+    "CICD_and_Project": "full",
+    "Project_Only": "project",
+    "CICD_Only": "cicd",
+    "github_actions": "gha",
+    "github_actions_for_github_enterprise_servers": "ghes",
+    "azure_devops": "ado",
+    ("input_include_feature_store", "yes"): "fs",
+    ("input_include_feature_store", "no"): "nofs",
+    "deploy_models": "models",
+    "deploy_code": "code",
+}
+
+
+def _combination_id(row: dict[str, str]) -> str:
+    return "-".join(_LABELS.get((name, value), _LABELS.get(value, value)) for name, value in row.items())
 
 
 def _build() -> list[Combination]:

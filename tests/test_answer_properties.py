@@ -36,8 +36,9 @@ from cicd_expectations import SHELLCHECK, docker_calls_of_push_script, expected_
 from expected_files import expected_files
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from matrix import CLOUDS, DEPLOYMENT_PATTERNS, FEATURE_STORE, Combination, alphanumeric_underscore
+from matrix import CLOUDS, DEPLOYMENT_PATTERNS, FEATURE_STORE, Combination
 
+from tooling.goldens import RECORD
 from tooling.paths import TOOLS_BIN
 from tooling.render import render, run_cli
 
@@ -132,7 +133,7 @@ def check_consumers_accept(c: Combination) -> None:
         assert git.returncode == 0 and git.stdout.strip() == branch, (name, branch, git.stderr)
         # GitHub's branch filters read * ? + [ ] ! as pattern characters (workflow syntax, filter patterns).
         assert not re.search(r"[*?+\[\]!]", branch), (name, branch)
-    folder = alphanumeric_underscore(c["input_project_name"])
+    folder = c.derived["project_folder"]
     assert folder.isidentifier() and not keyword.iskeyword(folder), folder  # an importable package name
 
 
@@ -152,7 +153,7 @@ def check_reported_folder(c: Combination, stderr: str, out: Path) -> None:
     assert reported == (c.project_dir if c.has_project else c["input_root_dir"])
     if c.has_project:
         assert (out / reported / "databricks.yml").is_file()
-        assert reported.rsplit("/", 1)[1] == alphanumeric_underscore(c["input_project_name"])
+        assert reported.rsplit("/", 1)[1] == c.derived["project_folder"]
 
 
 def check_params(c: Combination, out: Path) -> None:
@@ -210,7 +211,7 @@ def check_github(c: Combination, out: Path) -> None:
         assert workflow["on"]["push"]["branches"] == [v[branch]]
         # The manual-run guard: one comparison with one literal, the whole ref of the branch.
         assert ci_literal_value(workflow["jobs"][job]["if"], "github.ref == ") == f"refs/heads/{v[branch]}"
-        assert workflow["defaults"]["run"]["working-directory"] == alphanumeric_underscore(name)
+        assert workflow["defaults"]["run"]["working-directory"] == c.derived["project_folder"]
 
 
 def check_azure_devops(c: Combination, out: Path) -> None:
@@ -238,7 +239,7 @@ def check_gitlab(c: Combination, out: Path, scratch: Path) -> None:
     assert (returncode == 0) == ("@" not in v["input_docker_image"])
     if not c.has_project:
         return
-    name, folder = v["input_project_name"], alphanumeric_underscore(v["input_project_name"])
+    name, folder = v["input_project_name"], c.derived["project_folder"]
     triggers = yaml.safe_load((root / ".gitlab/pipelines" / f"{name}-triggers-cicd.yml").read_text())
     for job, branch in (("staging-cd", "input_default_branch"), ("prod-cd", "input_release_branch")):
         for rule in triggers[f"{folder}-{job}"]["rules"]:
@@ -251,7 +252,6 @@ def check_gitlab(c: Combination, out: Path, scratch: Path) -> None:
 
 
 def render_and_check(answers: dict[str, str], runs: Runs, workspace, home: Path) -> None:
-    c = Combination("generated", answers)
     out = runs.folder()
     result = render(answers, out, workspace=workspace, home=home)
     if result.returncode != 0:
@@ -260,6 +260,8 @@ def render_and_check(answers: dict[str, str], runs: Runs, workspace, home: Path)
         assert not out.exists()
         runs.refused += 1
         return
+    (record,) = out.glob(f"**/{RECORD}")
+    c = Combination("generated", answers, json.loads(record.read_text()))
     assert {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()} == expected_files(c)
     check_consumers_accept(c)
     check_files_parse(out)

@@ -22,7 +22,7 @@ from answer_rules import (
     refused_by_a_guard,
 )
 from generated_code import imported_modules, python_files
-from matrix import PROJECT_COMBINATIONS, alphanumeric_underscore
+from matrix import PROJECT_COMBINATIONS
 from rendering import UUID_RE
 
 from tooling.paths import TEMPLATE_DIR, TEMPLATE_SCHEMA
@@ -277,7 +277,7 @@ def names_the_project_cannot_take(rendered) -> set[str]:
         names |= {p.name for p in out.project.iterdir() if p.is_dir()}
         if combo.setup == "CICD_and_Project":
             names |= {p.name for p in out.root.iterdir() if p.is_dir() and p != out.project}
-        own_package = alphanumeric_underscore(combo["input_project_name"]).lower()  # src/<package>, imported by itself
+        own_package = combo.derived["project_folder"].lower()  # src/<package>, imported by itself
         for path in python_files(out.project):
             names |= {module.split(".")[0] for module in imported_modules(path)} - {own_package}
     return {n.lower() for n in names if re.fullmatch(PATTERNS["input_project_name"], n)}

@@ -142,7 +142,7 @@ def test_adding_a_project_renders_its_pipelines_and_targets_and_the_bundle_valid
     assert result.returncode == 0, result.stdout + result.stderr
     shutil.rmtree(repo / "cicd")
     name, platform = project_combo["input_project_name"], cicd["input_cicd_platform"]
-    assert files_under(repo) - before == sub_template_files(platform, name)
+    assert files_under(repo) - before == sub_template_files(platform, name, folder)
     assert before - files_under(repo) == {p for p in before if p.startswith("cicd/")}
 
     # The pipelines are exactly those of a repository generated together with this project.
