@@ -205,6 +205,19 @@ def test_adding_the_same_project_twice_fails_without_overwriting(rendered, simul
     assert {rel: (repo / rel).read_bytes() for rel in files_under(repo)} == after_first
 
 
+def test_adding_a_renamed_project_folder_is_refused_and_writes_nothing(rendered, simulator, cli_home, tmp_path):
+    """The script learns the project's folder from the sub-template itself (a dry run), so the rule that derives
+    the folder from the project name is stated once, in the library."""
+    cicd, project_combo = ADD_CASES[0]
+    repo, folder = repository_with_project(rendered, cicd, project_combo, tmp_path)
+    (repo / folder).rename(repo / "renamed_project")
+    before = {rel: (repo / rel).read_bytes() for rel in files_under(repo)}
+    result = add_project(repo, "renamed_project", simulator, cli_home)
+    assert result.returncode != 0
+    assert f"whose folder is {folder!r}: keep the folder name bundle init chose" in result.stderr
+    assert {rel: (repo / rel).read_bytes() for rel in files_under(repo)} == before
+
+
 def test_add_script_rejects_a_folder_name_that_is_not_a_project_folder(tmp_path):
     script = build_cicd_archive.SKELETON / "add_project_cicd.py"
     (tmp_path / "cicd_params.json").write_text("{}")
