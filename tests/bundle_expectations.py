@@ -1,4 +1,4 @@
-"""Reading a rendered bundle's YAML, and the values the project contract expects in it, per combination.
+"""Reading a rendered bundle's YAML, and the values the generated READMEs promise in it, per combination.
 
 Shared by the tests of the bundle as written (test_resources.py), as the CLI resolves it
 (test_bundle_validate.py), as it is deployed (test_deploy_on_simulator.py) and of the notebooks' parameters
