@@ -212,6 +212,17 @@ LAYOUT_REFUSED: dict[str, list[str]] = {
     "input_docker_image": ["registry.example.com/" + "/".join(["a" * 60] * 5) + ":1"],
 }
 
+
+def wrong_enum_values(values: list[str]) -> list[str]:
+    """Near misses of an enum, made from its own values: empty, another case, a typo."""
+    return [v for v in ("", values[0].upper(), values[0].title(), f"{values[0]}_typo") if v not in values]
+
+
+# Every enum input, a new one included, gets its near misses from the schema, besides the values above.
+for _name, _prop in PROPERTIES.items():
+    if "enum" in _prop:
+        BAD_VALUES[_name] = list(dict.fromkeys([*BAD_VALUES.get(_name, []), *wrong_enum_values(_prop["enum"])]))
+
 CASES = [(name, value) for name, values in BAD_VALUES.items() for value in values]
 LAYOUT_CASES = [(name, value) for name, values in LAYOUT_REFUSED.items() for value in values]
 
