@@ -12,14 +12,13 @@ COMBINATIONS.
 from __future__ import annotations
 
 import itertools
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from tooling.paths import TEMPLATE_SCHEMA
+from tooling import schema_rules
+from tooling.schema_rules import PROPERTIES, asked, literal_default  # noqa: F401 (re-exported)
 
-PROPERTIES: dict[str, dict] = json.loads(TEMPLATE_SCHEMA.read_text())["properties"]
-ENUMS: dict[str, list[str]] = {name: prop["enum"] for name, prop in PROPERTIES.items() if "enum" in prop}
+ENUMS = schema_rules.ENUMS
 SETUP = "input_setup_cicd_and_project"
 SETUP_MODES = ENUMS[SETUP]
 CLOUDS = ENUMS["input_cloud"]
@@ -28,33 +27,6 @@ FEATURE_STORE = ENUMS["input_include_feature_store"]
 DEPLOYMENT_PATTERNS = ENUMS["input_deployment_pattern"]
 # The risky enum inputs, combined exhaustively; any other enum input (a new one included) is rotated.
 COMBINED = ["input_cloud", "input_cicd_platform", "input_include_feature_store", "input_deployment_pattern"]
-
-
-def literal_default(name: str) -> str | None:
-    """The schema's default when it is a plain value (None when the CLI computes it from earlier answers)."""
-    default = PROPERTIES[name].get("default")
-    return None if default is None or "{{" in default else default
-
-
-def _condition_holds(condition: dict, values: dict[str, str]) -> bool:
-    """A skip_prompt_if condition of the forms the schema uses (properties with const or enum, anyOf), evaluated
-    against answers (an input not answered takes its literal default). An empty condition always holds."""
-    if "anyOf" in condition:
-        return any(_condition_holds(c, values) for c in condition["anyOf"])
-    unknown = set(condition) - {"properties"}
-    assert not unknown, f"skip_prompt_if uses {unknown}: teach tests/matrix.py to evaluate it"
-    for name, rule in condition.get("properties", {}).items():
-        value = values.get(name, literal_default(name))
-        assert set(rule) <= {"const", "enum"}, f"skip_prompt_if on {name} uses {set(rule)}"
-        if ("const" in rule and value != rule["const"]) or ("enum" in rule and value not in rule["enum"]):
-            return False
-    return True
-
-
-def asked(name: str, values: dict[str, str]) -> bool:
-    """Whether the CLI asks input `name` given these answers (the schema's skip_prompt_if)."""
-    prop = PROPERTIES[name]
-    return "skip_prompt_if" not in prop or not _condition_holds(prop["skip_prompt_if"], values)
 
 
 # Combinations we do not render, each with the reason. Everything else in the product below is rendered.

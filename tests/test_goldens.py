@@ -11,7 +11,7 @@ import json
 import pytest
 from answer_rules import PROPERTIES
 
-from tooling import goldens
+from tooling import goldens, schema_rules
 
 NAMES = goldens.golden_names()
 SHOWN_LINES = 400
@@ -61,3 +61,10 @@ def test_goldens_show_every_value_of_every_enum():
     for key, prop in PROPERTIES.items():
         if "enum" in prop:
             assert seen[key] == set(prop["enum"]), key
+
+
+def test_prompts_table_is_current():
+    """prompts.txt shows the skip rules as a reviewer reads them; a change to a skip rule changes it."""
+    assert goldens.PROMPTS_FILE.read_text() == schema_rules.prompt_table(), (
+        "tests/goldens/prompts.txt is out of date: run `python -m tooling.preview --update`"
+    )

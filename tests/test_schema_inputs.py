@@ -7,9 +7,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from matrix import PROPERTIES, SETUP, Combination, asked
+from matrix import PROPERTIES, SETUP, Combination
 from tty_prompts import answer_prompts
 
+from tooling import schema_rules
 from tooling.paths import TEMPLATE_SCHEMA
 from tooling.render import run_cli
 
@@ -38,13 +39,8 @@ UPSTREAM_INPUTS = {
     "input_include_feature_store": 18,
     "input_docker_image": 20,
 }
-RETIRED = {name for name, prop in PROPS.items() if prop.get("x-retired")}
-ASKED = sorted((n for n in PROPS if n not in RETIRED), key=lambda n: (PROPS[n]["order"], n))
-
-
-def expected_prompts(choices: dict[str, str]) -> list[str]:
-    """Which inputs a user is asked, in order, by the schema's skip rules (evaluated on the answers before)."""
-    return [n for n in ASKED if asked(n, choices)]
+RETIRED = schema_rules.RETIRED
+ASKED = schema_rules.PROMPT_ORDER
 
 
 def test_schema_keeps_upstreams_inputs_in_order_and_every_input_is_well_formed():
@@ -98,7 +94,7 @@ def test_terminal_prompts_follow_the_skip_rules_and_offer_the_defaults(
 ):
     choices = {SETUP: setup, "input_cloud": cloud} | ({"input_cicd_platform": platform} if platform else {})
     prompts = answer_prompts(choices, workspace=simulator, home=cli_home, output=tmp_path / "out")
-    assert [p.name for p in prompts] == expected_prompts(choices)
+    assert [p.name for p in prompts] == schema_rules.asked_inputs(choices)
     # What each prompt offered is the default the CLI resolves for the same answers (read from that render's
     # record); an enum's selector starts at its first value.
     defaults = Combination("prompted", choices).values

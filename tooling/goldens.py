@@ -7,6 +7,7 @@
     tests/goldens/<name>/binary-files.txt   sha256 and size of each binary file, which output/ leaves out
     tests/goldens/diffs.json                pairs of goldens that differ in one answer
     tests/goldens/diffs/<a>..<b>.diff       the unified diff between the two trees: what that one answer does
+    tests/goldens/prompts.txt               which inputs are asked when (the schema's skip rules, evaluated)
 
 `python -m tooling.preview --update` re-renders all of it; tests/test_goldens.py fails, printing the diff, when a
 render no longer matches. Normalisation, stated once here: every UUID (the bundle's `uuid`, new in each render) is
@@ -28,6 +29,7 @@ import tarfile
 import tempfile
 from pathlib import Path
 
+from tooling import schema_rules
 from tooling.paths import REPO_ROOT, TOOLS_BIN
 from tooling.render import render
 from tooling.simulator import Simulator
@@ -35,6 +37,7 @@ from tooling.simulator import Simulator
 GOLDENS_DIR = REPO_ROOT / "tests" / "goldens"
 DIFFS_FILE = GOLDENS_DIR / "diffs.json"
 DIFFS_DIR = GOLDENS_DIR / "diffs"
+PROMPTS_FILE = GOLDENS_DIR / "prompts.txt"
 BINARY_LIST = "binary-files.txt"
 RECORD = ".mlops-stacks.json"
 UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -167,6 +170,7 @@ def update(names: list[str] | None = None) -> list[str]:
             if snap != committed(name):
                 write(name, snap)
                 changed.append(name)
+    PROMPTS_FILE.write_text(schema_rules.prompt_table())
     shutil.rmtree(DIFFS_DIR, ignore_errors=True)
     DIFFS_DIR.mkdir()
     for a, b in variant_pairs():
