@@ -1,4 +1,4 @@
-"""Reading a rendered bundle's YAML, and the values the project contract expects in it, per combination.
+"""Reading a rendered bundle's YAML, and the values the generated READMEs promise in it, per combination.
 
 Shared by the tests of the bundle as written (test_resources.py), as the CLI resolves it
 (test_bundle_validate.py), as it is deployed (test_deploy_on_simulator.py) and of the notebooks' parameters
@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 from urllib.parse import urlparse
 
-from matrix import Combination, resolve
+from matrix import Combination
 
 ALL = "every target"  # a job declared under the top-level `resources:`
 
@@ -82,7 +82,7 @@ def normalised(url: str) -> str:
 def expected_hosts(c: Combination) -> dict[str, str | None]:
     """Per target: dev uses the CLI profile's workspace; the others the (normalised) answers, where an empty
     answer falls back to the cloud's placeholder (staging, prod) or to the staging workspace (test)."""
-    placeholders = resolve({"input_cloud": c["input_cloud"]})
+    placeholders = Combination("placeholders", {"input_cloud": c["input_cloud"]}).values  # the CLI's defaults
     staging = normalised(
         c["input_databricks_staging_workspace_host"] or placeholders["input_databricks_staging_workspace_host"]
     )

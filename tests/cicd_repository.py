@@ -12,8 +12,6 @@ import sys
 import tarfile
 from pathlib import Path
 
-from matrix import alphanumeric_underscore
-
 from tooling.paths import TOOLS_BIN
 
 
@@ -22,7 +20,7 @@ def repository_with_project(rendered, cicd, project_combo, tmp_path: Path) -> tu
     archive unpacked; returns the repository and the project's folder name."""
     repo = tmp_path / "repo"
     shutil.copytree(rendered(cicd).root, repo)
-    folder = alphanumeric_underscore(project_combo["input_project_name"])
+    folder = project_combo.derived["project_folder"]
     shutil.copytree(rendered(project_combo).project, repo / folder)
     with tarfile.open(repo / "cicd.tar.gz") as tar:
         tar.extractall(repo, filter="data")

@@ -14,7 +14,7 @@ for p in (str(REPO_ROOT), str(TESTS_DIR)):
     if p not in sys.path:
         sys.path.insert(0, p)
 
-from matrix import SUPERSET, Combination, by_id  # noqa: E402
+from matrix import SUPERSET, Combination, by_id, use_records  # noqa: E402
 from rendering import RenderCache, Rendered  # noqa: E402
 
 from tooling.paths import TOOLS_BIN  # noqa: E402
@@ -51,6 +51,18 @@ def render_cache(tmp_path_factory, simulator, cli_home) -> RenderCache:
     # Without xdist basetemp is the run folder itself (its parent is shared by every run: never use that).
     shared = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "render-cache"
     return RenderCache(shared, simulator, cli_home)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def combination_records(render_cache):
+    """Combination.values and .derived read the record (.mlops-stacks.json) of the combination's cached render."""
+
+    def record(answers: dict) -> dict:
+        result = render_cache.get(answers)
+        assert result.result.returncode == 0, f"bundle init failed:\n{result.result.output}"
+        return result.record
+
+    use_records(record)
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,7 @@ Written from the documented layout, not from the template tree."""
 
 from __future__ import annotations
 
-from matrix import Combination, alphanumeric_underscore
+from matrix import Combination
 
 GITHUB = ("github_actions", "github_actions_for_github_enterprise_servers")
 
@@ -57,11 +57,9 @@ def project_pipelines(platform: str, project_name: str) -> set[str]:
     }[platform_family(platform)]
 
 
-def sub_template_files(platform: str, project_name: str) -> set[str]:
+def sub_template_files(platform: str, project_name: str, project_folder: str) -> set[str]:
     """What the cicd sub-template (cicd.tar.gz) adds for a project: its pipelines and its CI/CD bundle targets."""
-    return project_pipelines(platform, project_name) | {
-        f"{alphanumeric_underscore(project_name)}/resources/cicd-targets.yml"
-    }
+    return project_pipelines(platform, project_name) | {f"{project_folder}/resources/cicd-targets.yml"}
 
 
 def cicd_files(c: Combination) -> set[str]:
@@ -69,7 +67,7 @@ def cicd_files(c: Combination) -> set[str]:
     files: set[str] = {".mlops-stacks.json"}
     if c.has_project:
         # What deploy-cicd needs to know about the project; written even without CI/CD, to add it later.
-        files.add(f"{alphanumeric_underscore(c['input_project_name'])}/project_params.json")
+        files.add(f"{c.derived['project_folder']}/project_params.json")
     if not c.has_cicd:
         return files
     platform = c["input_cicd_platform"]

@@ -3,12 +3,12 @@ Written from the documented layout, not from the template tree."""
 
 from __future__ import annotations
 
-from matrix import Combination, alphanumeric_underscore
+from matrix import Combination
 
 
 def package_name(c: Combination) -> str:
     """The project's Python package (src/<package>/): the project folder name, lower-cased."""
-    return alphanumeric_underscore(c["input_project_name"]).lower()
+    return c.derived["project_folder"].lower()
 
 
 # Every project has these: the package (src/<package>/: dataset and features, training, validation,

@@ -1,23 +1,33 @@
-"""The answer matrix: every supported combination of answers, defined once.
+"""The answer matrix: every supported combination of answers, defined once, from the schema.
 
-Risky options (the ones that change which files exist or what CI/CD does) are combined exhaustively
-per setup mode; free-text answers are rotated across the combinations so every variant appears at
-least once. Every test that needs rendered projects is parametrised from COMBINATIONS.
+The enum inputs that change which files exist or what CI/CD does (COMBINED) are combined exhaustively per setup
+mode, each only where the schema's skip rules ask it in that mode; every other enum input, and every free-text
+answer, is rotated across the combinations so each variant appears at least once (a free-text answer only where the
+schema asks it). Enum values, defaults and skip rules are read from databricks_template_schema.json, never re-typed.
+What the CLI resolves (defaults that are templates, derived names) is read from the render's own record,
+<root>/.mlops-stacks.json, never re-derived here. Every test that needs rendered projects is parametrised from
+COMBINATIONS.
 """
 
 from __future__ import annotations
 
 import itertools
-import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-SETUP_MODES = ["CICD_and_Project", "Project_Only", "CICD_Only"]
-CLOUDS = ["azure", "aws", "gcp"]
-PLATFORMS = ["github_actions", "github_actions_for_github_enterprise_servers", "azure_devops", "gitlab"]
-FEATURE_STORE = ["no", "yes"]
-DEPLOYMENT_PATTERNS = ["deploy_code", "deploy_models"]
-CICD_AUTH = ["workload_identity_federation", "secrets"]
-MODEL_SERVING = ["no", "yes"]
+from tooling import schema_rules
+from tooling.schema_rules import PROPERTIES, asked, literal_default  # noqa: F401 (re-exported)
+
+ENUMS = schema_rules.ENUMS
+SETUP = "input_setup_cicd_and_project"
+SETUP_MODES = ENUMS[SETUP]
+CLOUDS = ENUMS["input_cloud"]
+PLATFORMS = ENUMS["input_cicd_platform"]
+FEATURE_STORE = ENUMS["input_include_feature_store"]
+DEPLOYMENT_PATTERNS = ENUMS["input_deployment_pattern"]
+# The risky enum inputs, combined exhaustively; any other enum input (a new one included) is rotated.
+COMBINED = ["input_cloud", "input_cicd_platform", "input_include_feature_store", "input_deployment_pattern"]
+
 
 # Combinations we do not render, each with the reason. Everything else in the product below is rendered.
 EXCLUDED: dict[str, str] = {
@@ -32,17 +42,24 @@ EXCLUDED: dict[str, str] = {
     ),
     "model serving x feature store": (
         "refused by bundle init (library/input_rules.tmpl): a served feature-store model looks its features up "
-        "in online feature tables, which the template does not create; tests/test_bad_input.py checks the refusal."
+        "in online feature tables, which the template does not create; tests/test_bad_input.py checks the refusal "
+        "(the schema does not ask the question then, so the matrix never sets it)."
     ),
-    "model serving x every cloud and CI/CD platform": (
-        "serving adds files, a task and a variable that no cloud or platform answer changes; it is on for some of "
-        "the combinations of each setup mode and deployment pattern (_serves), so on and off both appear for "
-        "every setup mode x deployment pattern, without doubling the product."
+    "model serving, CI/CD authentication x the combined inputs": (
+        "each changes only its own files (serving: a task, a variable and its code; authentication: how pipelines "
+        "sign in), so they are rotated rather than combined (_with_free_text); the rotation index i + i // 4 "
+        "flips them with the platform and with the deployment pattern, so both values of each appear on every "
+        "platform, cloud, setup mode and deployment pattern."
     ),
 }
 
 # Free-text variants, rotated across combinations.
-PROJECT_NAMES = ["my_mlops_project", "my-mlops-project", "Taxi-Fare_2"]
+# (project name, a schema name to try with it)
+PROJECT_NAMES = [
+    ("my_mlops_project", "ml_my_mlops_project"),
+    ("my-mlops-project", "ml_my_mlops_project"),
+    ("Taxi-Fare_2", "ml_taxi_fare_2"),
+]
 # Accepted URL shapes: scheme and host, with or without a port and a trailing slash (targets keep scheme://host[:port]).
 STAGING_HOSTS = {
     "azure": [
@@ -74,63 +91,50 @@ CATALOGS = [("staging", "prod", "test"), ("ml_staging", "ml_prod", "ml_ci")]
 DOCKER_IMAGES = ["registry.gitlab.com/acme/ml/mlops-ci:2.1.0", "docker.io/acme/mlops-ci@sha256:" + "a" * 64]
 
 
-def alphanumeric_underscore(name: str) -> str:
-    """The project folder name the template derives from the project name (documented behaviour)."""
-    return re.sub(r"[^A-Za-z0-9_-]", "", name).replace("-", "_")
+# Where a combination's record comes from: conftest.py installs the session's render cache (use_records).
+_record_source: Callable[[dict[str, str]], dict] | None = None
 
 
-def resolve(answers: dict[str, str]) -> dict[str, str]:
-    """The complete set of values the CLI uses for `answers`: given answers, then the schema's defaults
-    in prompt order (non-interactive runs assign defaults and ignore skip_prompt_if)."""
-    v = dict(answers)
-    v.setdefault("input_setup_cicd_and_project", "CICD_and_Project")
-    v.setdefault("input_project_name", "my_mlops_project")
-    v.setdefault("input_root_dir", v["input_project_name"])
-    v.setdefault("input_cloud", "azure")
-    v.setdefault("input_cicd_platform", "github_actions")
-    placeholders = {
-        "azure": ("https://adb-xxxx.xx.azuredatabricks.net", "https://adb-xxxx.xx.azuredatabricks.net"),
-        "aws": (
-            "https://your-staging-workspace.cloud.databricks.com",
-            "https://your-prod-workspace.cloud.databricks.com",
-        ),
-        "gcp": ("https://your-staging-workspace.gcp.databricks.com", "https://your-prod-workspace.gcp.databricks.com"),
-    }[v["input_cloud"]]
-    v.setdefault("input_databricks_staging_workspace_host", placeholders[0])
-    v.setdefault("input_databricks_prod_workspace_host", placeholders[1])
-    v.setdefault("input_databricks_test_workspace_host", v["input_databricks_staging_workspace_host"])
-    v.setdefault("input_default_branch", "main")
-    v.setdefault("input_release_branch", "release")
-    v.setdefault("input_read_user_group", "users")
-    v.setdefault("input_staging_catalog_name", "staging")
-    v.setdefault("input_prod_catalog_name", "prod")
-    v.setdefault("input_test_catalog_name", "test")
-    v.setdefault("input_schema_name", alphanumeric_underscore(v["input_project_name"]))
-    v.setdefault("input_unity_catalog_read_user_group", "account users")
-    v.setdefault("input_inference_table_name", f"dev.{v['input_schema_name']}.predictions")
-    v.setdefault("input_include_feature_store", "no")
-    v.setdefault("input_deployment_pattern", "deploy_code")
-    v.setdefault("input_docker_image", "registry.gitlab.com/your-group/your-project/mlops-ci:1.0.0")
-    v.setdefault("input_cicd_auth", "workload_identity_federation")
-    v.setdefault("input_include_model_serving", "no")
-    return v
+def use_records(source: Callable[[dict[str, str]], dict]) -> None:
+    global _record_source
+    _record_source = source
 
 
 @dataclass(frozen=True)
 class Combination:
     id: str
     answers: dict[str, str] = field(hash=False)
+    # The record, when the caller rendered the answers itself; otherwise read from the session's render cache.
+    rendered_record: dict | None = field(default=None, hash=False, compare=False)
+
+    @property
+    def record(self) -> dict:
+        """The .mlops-stacks.json of this combination's render (rendered on first use, cached for the run)."""
+        if self.rendered_record is not None:
+            return self.rendered_record
+        assert _record_source is not None, "no render cache: the record is only available inside tests"
+        return _record_source(self.answers)
 
     @property
     def values(self) -> dict[str, str]:
-        return resolve(self.answers)
+        """Every input's final value, as the CLI resolved it."""
+        return self.record["answers"]
+
+    @property
+    def derived(self) -> dict:
+        """The names the template derives from the answers (project folder and package, catalogs, hosts, ...)."""
+        return self.record["derived"]
 
     def __getitem__(self, key: str) -> str:
-        return self.values[key]
+        # Given answers and plain schema defaults need no render (parametrisation reads them at collection time).
+        if key in self.answers:
+            return self.answers[key]
+        default = literal_default(key)
+        return default if default is not None else self.values[key]
 
     @property
     def setup(self) -> str:
-        return self.values["input_setup_cicd_and_project"]
+        return self[SETUP]
 
     @property
     def has_project(self) -> bool:
@@ -143,46 +147,15 @@ class Combination:
     @property
     def project_dir(self) -> str:
         """Project folder relative to the output directory."""
-        return f"{self['input_root_dir']}/{alphanumeric_underscore(self['input_project_name'])}"
-
-
-def _serves(row: dict[str, str]) -> bool:
-    """Which rows of the product have model serving on (never with the feature store, see EXCLUDED): with CI/CD,
-    the GitHub Enterprise Server and GitLab rows; without, deploy_code on azure and deploy_models elsewhere. So
-    every cloud, platform, setup mode and deployment pattern is rendered with serving both on and off."""
-    if row["input_include_feature_store"] == "yes":
-        return False
-    if row["input_setup_cicd_and_project"] == "CICD_and_Project":
-        return row["input_cicd_platform"] in ("github_actions_for_github_enterprise_servers", "gitlab")
-    return (row["input_deployment_pattern"] == "deploy_code") == (row["input_cloud"] == "azure")
+        return self.derived["project_dir"]
 
 
 def _enum_product() -> list[dict[str, str]]:
     rows: list[dict[str, str]] = []
-    for cloud, platform, fs, pattern in itertools.product(CLOUDS, PLATFORMS, FEATURE_STORE, DEPLOYMENT_PATTERNS):
-        rows.append(
-            dict(
-                input_setup_cicd_and_project="CICD_and_Project",
-                input_cloud=cloud,
-                input_cicd_platform=platform,
-                input_include_feature_store=fs,
-                input_deployment_pattern=pattern,
-            )
-        )
-    for cloud, fs, pattern in itertools.product(CLOUDS, FEATURE_STORE, DEPLOYMENT_PATTERNS):
-        rows.append(
-            dict(
-                input_setup_cicd_and_project="Project_Only",
-                input_cloud=cloud,
-                input_include_feature_store=fs,
-                input_deployment_pattern=pattern,
-            )
-        )
-    for row in rows:
-        if _serves(row):
-            row["input_include_model_serving"] = "yes"
-    for cloud, platform in itertools.product(CLOUDS, PLATFORMS):
-        rows.append(dict(input_setup_cicd_and_project="CICD_Only", input_cloud=cloud, input_cicd_platform=platform))
+    for setup in SETUP_MODES:
+        combined = [name for name in COMBINED if asked(name, {SETUP: setup})]
+        for values in itertools.product(*(ENUMS[name] for name in combined)):
+            rows.append({SETUP: setup, **dict(zip(combined, values, strict=True))})
     return rows
 
 
@@ -206,63 +179,67 @@ def _rotate(i: int, options: list, stride: int = 1):
 
 
 def _with_free_text(i: int, row: dict[str, str]) -> dict[str, str]:
+    """The row's enum answers, plus the other enum inputs and the free-text variants rotated by index `i`, each
+    set only where the schema asks it given the row's answers."""
     a = dict(row)
-    setup, cloud = a["input_setup_cicd_and_project"], a["input_cloud"]
-    name = _rotate(i, PROJECT_NAMES)
-    if setup != "CICD_Only":
-        a["input_project_name"] = name
-    if setup != "CICD_and_Project":
-        a["input_root_dir"] = f"{name}-repo" if i % 2 else name
-    if setup != "Project_Only":
-        a["input_databricks_staging_workspace_host"] = _rotate(i, STAGING_HOSTS[cloud], 2)
-        a["input_databricks_prod_workspace_host"] = _rotate(i, PROD_HOSTS[cloud])
-        test_host = _rotate(i, TEST_HOSTS)
-        if test_host is not None:
-            a["input_databricks_test_workspace_host"] = test_host
-        a["input_default_branch"], a["input_release_branch"] = _rotate(i, BRANCHES)
-        a["input_staging_catalog_name"], a["input_prod_catalog_name"], a["input_test_catalog_name"] = _rotate(
-            i, CATALOGS, 3
-        )
-        if a.get("input_cicd_platform") == "gitlab":
-            a["input_docker_image"] = _rotate(i, DOCKER_IMAGES)
-        # CI/CD authentication changes only how pipelines sign in, so it alternates instead of doubling the
-        # product: i + i // 4 flips it with the platform and with the deployment pattern, so every platform on every
-        # cloud gets both answers (and so do the CI/CD-only repositories, across clouds).
-        a["input_cicd_auth"] = _rotate(i + i // 4, CICD_AUTH)
-    if setup != "CICD_Only":
-        a["input_read_user_group"] = _rotate(i, READ_GROUPS, 3)
-        a["input_unity_catalog_read_user_group"] = _rotate(i, UC_READ_GROUPS)
-        if i % 3 == 1:
-            a["input_schema_name"] = "ml_" + alphanumeric_underscore(name).lower()
-        if i % 4 == 2:
-            a["input_inference_table_name"] = "dev_catalog.scoring.fare_predictions"
+    cloud = a.get("input_cloud", literal_default("input_cloud"))
+    name, schema = _rotate(i, PROJECT_NAMES)
+    test_host = _rotate(i, TEST_HOSTS)
+    (default_branch, release_branch), catalogs = _rotate(i, BRANCHES), _rotate(i, CATALOGS, 3)
+    variants = {
+        "input_project_name": name,
+        "input_root_dir": f"{name}-repo" if i % 2 else name,
+        "input_databricks_staging_workspace_host": _rotate(i, STAGING_HOSTS[cloud], 2),
+        "input_databricks_prod_workspace_host": _rotate(i, PROD_HOSTS[cloud]),
+        "input_databricks_test_workspace_host": test_host,
+        "input_default_branch": default_branch,
+        "input_release_branch": release_branch,
+        "input_staging_catalog_name": catalogs[0],
+        "input_prod_catalog_name": catalogs[1],
+        "input_test_catalog_name": catalogs[2],
+        "input_docker_image": _rotate(i, DOCKER_IMAGES),
+        "input_read_user_group": _rotate(i, READ_GROUPS, 3),
+        "input_unity_catalog_read_user_group": _rotate(i, UC_READ_GROUPS),
+        "input_schema_name": schema if i % 3 == 1 else None,
+        "input_inference_table_name": "dev_catalog.scoring.fare_predictions" if i % 4 == 2 else None,
+    }
+    # The rotated enum inputs (see EXCLUDED): i + i // 4 changes parity with the innermost combined input (the
+    # deployment pattern) and with the one above it (the platform, or the cloud where no platform is asked).
+    variants |= {n: _rotate(i + i // 4, values) for n, values in ENUMS.items() if n != SETUP and n not in COMBINED}
+    for input_name, value in variants.items():
+        if value is not None and input_name not in a and asked(input_name, a):
+            a[input_name] = value
     return a
 
 
-def _combination_id(a: dict[str, str]) -> str:
-    short = {
-        "CICD_and_Project": "full",
-        "Project_Only": "project",
-        "CICD_Only": "cicd",
-        "github_actions": "gha",
-        "github_actions_for_github_enterprise_servers": "ghes",
-        "azure_devops": "ado",
-        "gitlab": "gitlab",
-    }
-    v = resolve(a)
-    parts = [short[v["input_setup_cicd_and_project"]], v["input_cloud"]]
-    if v["input_setup_cicd_and_project"] != "Project_Only":
-        parts.append(short[v["input_cicd_platform"]])
-    if v["input_setup_cicd_and_project"] != "CICD_Only":
-        parts.append("fs" if v["input_include_feature_store"] == "yes" else "nofs")
-        parts.append("models" if v["input_deployment_pattern"] == "deploy_models" else "code")
-        if v["input_include_model_serving"] == "yes":
-            parts.append("serve")
-    return "-".join(parts)
+# Short labels for combination ids (readability only; a value without a label is used as it is).
+_LABELS = {
+    "CICD_and_Project": "full",
+    "Project_Only": "project",
+    "CICD_Only": "cicd",
+    "github_actions": "gha",
+    "github_actions_for_github_enterprise_servers": "ghes",
+    "azure_devops": "ado",
+    ("input_include_feature_store", "yes"): "fs",
+    ("input_include_feature_store", "no"): "nofs",
+    "deploy_models": "models",
+    "deploy_code": "code",
+    ("input_include_model_serving", "yes"): "serve",
+    ("input_include_model_serving", "no"): "",
+    ("input_cicd_auth", "workload_identity_federation"): "",
+    ("input_cicd_auth", "secrets"): "",
+}
+
+
+def _combination_id(answers: dict[str, str]) -> str:
+    """The labels of a combination's enum answers, in order; an empty label is left out."""
+    labels = (_LABELS.get((n, v), _LABELS.get(v, v)) for n, v in answers.items() if n in ENUMS)
+    return "-".join(label for label in labels if label)
 
 
 def _build() -> list[Combination]:
-    combos = [Combination(_combination_id(row), _with_free_text(i, row)) for i, row in enumerate(_enum_product())]
+    answer_sets = [_with_free_text(i, row) for i, row in enumerate(_enum_product())]
+    combos = [Combination(_combination_id(answers), answers) for answers in answer_sets]
     combos += [Combination(name, answers) for name, answers in EXTRA_COMBINATIONS]
     ids = [c.id for c in combos]
     assert len(ids) == len(set(ids)), "combination ids must be unique"
@@ -275,7 +252,10 @@ CICD_COMBINATIONS = [c for c in COMBINATIONS if c.has_cicd]
 
 
 def by_id(combination_id: str) -> Combination:
-    return next(c for c in COMBINATIONS if c.id == combination_id)
+    found = [c for c in COMBINATIONS if c.id == combination_id]
+    if not found:
+        raise KeyError(f"no combination {combination_id!r} in tests/matrix.py")
+    return found[0]
 
 
 # The slow tier: renders whose own test suites and local pipeline run (local Spark, local MLflow). Together they
@@ -325,8 +305,8 @@ PIPELINE_RUNS = [
     ("full-azure-gha-fs-models", "GitHub Actions, Entra ID secrets; feature tables in the test run, promotion in prod"),
     ("full-aws-ghes-nofs-code-serve", "GitHub Enterprise Server, workspace token secrets; model serving"),
     ("full-aws-gha-nofs-code", "GitHub Actions, workload identity federation; a test workspace of its own"),
-    ("full-azure-ado-nofs-models", "Azure DevOps, Entra ID secrets; promotion in prod"),
+    ("full-azure-ado-nofs-models-serve", "Azure DevOps, Entra ID secrets; promotion in prod; model serving"),
     ("full-gcp-ado-fs-code", "Azure DevOps, workload identity federation; feature tables in the test run"),
     ("full-azure-gitlab-fs-code", "GitLab, OAuth M2M secrets on an Azure workspace"),
-    ("full-gcp-gitlab-nofs-models-serve", "GitLab, workload identity federation; promotion in prod; model serving"),
+    ("full-gcp-gitlab-nofs-models", "GitLab, workload identity federation; promotion in prod"),
 ]

@@ -8,32 +8,41 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import shutil
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import yaml
 from filelock import FileLock
-from matrix import Combination, alphanumeric_underscore, resolve
+from matrix import Combination
 
+from tooling.goldens import RECORD, UUID_RE  # noqa: F401 (UUID_RE: for the tests)
 from tooling.render import CliResult, render
 from tooling.simulator import Simulator
-
-UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 @dataclass(frozen=True)
 class Rendered:
-    """A rendered tree: `output` is the --output-dir; `values` the complete answers the CLI used."""
+    """A rendered tree: `output` is the --output-dir; `record` the render's own .mlops-stacks.json, from which
+    `values` (every input's final value) and `derived` (the names the template derives) are read."""
 
     answers: dict
     output: Path
     result: CliResult
 
+    @cached_property
+    def record(self) -> dict:
+        (path,) = self.output.glob(f"**/{RECORD}")
+        return json.loads(path.read_text())
+
     @property
     def values(self) -> dict[str, str]:
-        return resolve(self.answers)
+        return self.record["answers"]
+
+    @property
+    def derived(self) -> dict:
+        return self.record["derived"]
 
     @property
     def root(self) -> Path:
@@ -41,7 +50,7 @@ class Rendered:
 
     @property
     def project(self) -> Path:
-        return self.root / alphanumeric_underscore(self.values["input_project_name"])
+        return self.output / self.derived["project_dir"]
 
     def files(self) -> set[str]:
         """Every generated file, relative to the output directory."""
@@ -66,12 +75,15 @@ class RenderCache:
         self.folder = folder
         self.workspace = workspace
         self.home = home
+        self._seen: dict[str, Rendered] = {}
         folder.mkdir(parents=True, exist_ok=True)
 
     def get(self, answers: dict | Combination) -> Rendered:
         if isinstance(answers, Combination):
             answers = answers.answers
         key = answers_key(answers)
+        if key in self._seen:
+            return self._seen[key]
         slot = self.folder / key
         with FileLock(str(self.folder / f"{key}.lock")):
             result_file = slot / "result.json"
@@ -82,4 +94,5 @@ class RenderCache:
                 res = render(answers, slot / "out", workspace=self.workspace, home=self.home)
                 result_file.write_text(json.dumps(res.__dict__))
             res = CliResult(**json.loads(result_file.read_text()))
-        return Rendered(answers, slot / "out", res)
+        self._seen[key] = Rendered(answers, slot / "out", res)
+        return self._seen[key]

@@ -36,16 +36,9 @@ from cicd_expectations import SHELLCHECK, docker_calls_of_push_script, expected_
 from expected_files import expected_files
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from matrix import (
-    CICD_AUTH,
-    CLOUDS,
-    DEPLOYMENT_PATTERNS,
-    FEATURE_STORE,
-    MODEL_SERVING,
-    Combination,
-    alphanumeric_underscore,
-)
+from matrix import CLOUDS, DEPLOYMENT_PATTERNS, ENUMS, FEATURE_STORE, Combination
 
+from tooling.goldens import RECORD
 from tooling.paths import TOOLS_BIN
 from tooling.render import render, run_cli
 
@@ -88,11 +81,11 @@ def answer_sets(draw, setups: list[str], platforms: list[str]) -> dict[str, str]
         "input_cloud": draw(st.sampled_from(CLOUDS)),
         "input_include_feature_store": draw(st.sampled_from(FEATURE_STORE)),
         "input_deployment_pattern": draw(st.sampled_from(DEPLOYMENT_PATTERNS)),
-        "input_cicd_auth": draw(st.sampled_from(CICD_AUTH)),
+        "input_cicd_auth": draw(st.sampled_from(ENUMS["input_cicd_auth"])),
     }
     # Model serving and the feature store exclude each other (tests/test_bad_input.py checks the refusal).
     if answers["input_include_feature_store"] == "no":
-        answers["input_include_model_serving"] = draw(st.sampled_from(MODEL_SERVING))
+        answers["input_include_model_serving"] = draw(st.sampled_from(ENUMS["input_include_model_serving"]))
     for name in FREE_TEXT:
         strategy = from_pattern(name)
         value = draw(st.one_of(st.none(), strategy) if name in DERIVED_DEFAULTS else strategy)
@@ -144,7 +137,7 @@ def check_consumers_accept(c: Combination) -> None:
         assert git.returncode == 0 and git.stdout.strip() == branch, (name, branch, git.stderr)
         # GitHub's branch filters read * ? + [ ] ! as pattern characters (workflow syntax, filter patterns).
         assert not re.search(r"[*?+\[\]!]", branch), (name, branch)
-    folder = alphanumeric_underscore(c["input_project_name"])
+    folder = c.derived["project_folder"]
     assert folder.isidentifier() and not keyword.iskeyword(folder), folder  # an importable package name
 
 
@@ -164,7 +157,7 @@ def check_reported_folder(c: Combination, stderr: str, out: Path) -> None:
     assert reported == (c.project_dir if c.has_project else c["input_root_dir"])
     if c.has_project:
         assert (out / reported / "databricks.yml").is_file()
-        assert reported.rsplit("/", 1)[1] == alphanumeric_underscore(c["input_project_name"])
+        assert reported.rsplit("/", 1)[1] == c.derived["project_folder"]
 
 
 def check_params(c: Combination, out: Path) -> None:
@@ -224,7 +217,7 @@ def check_github(c: Combination, out: Path) -> None:
         assert workflow["on"]["push"]["branches"] == [v[branch]]
         # The manual-run guard: one comparison with one literal, the whole ref of the branch.
         assert ci_literal_value(workflow["jobs"][job]["if"], "github.ref == ") == f"refs/heads/{v[branch]}"
-        assert workflow["defaults"]["run"]["working-directory"] == alphanumeric_underscore(name)
+        assert workflow["defaults"]["run"]["working-directory"] == c.derived["project_folder"]
 
 
 def check_azure_devops(c: Combination, out: Path) -> None:
@@ -252,7 +245,7 @@ def check_gitlab(c: Combination, out: Path, scratch: Path) -> None:
     assert (returncode == 0) == ("@" not in v["input_docker_image"])
     if not c.has_project:
         return
-    name, folder = v["input_project_name"], alphanumeric_underscore(v["input_project_name"])
+    name, folder = v["input_project_name"], c.derived["project_folder"]
     triggers = yaml.safe_load((root / ".gitlab/pipelines" / f"{name}-triggers-cicd.yml").read_text())
     for job, branch in (("staging-cd", "input_default_branch"), ("prod-cd", "input_release_branch")):
         for rule in triggers[f"{folder}-{job}"]["rules"]:
@@ -265,7 +258,6 @@ def check_gitlab(c: Combination, out: Path, scratch: Path) -> None:
 
 
 def render_and_check(answers: dict[str, str], runs: Runs, workspace, home: Path) -> None:
-    c = Combination("generated", answers)
     out = runs.folder()
     result = render(answers, out, workspace=workspace, home=home)
     if result.returncode != 0:
@@ -274,6 +266,8 @@ def render_and_check(answers: dict[str, str], runs: Runs, workspace, home: Path)
         assert not out.exists()
         runs.refused += 1
         return
+    (record,) = out.glob(f"**/{RECORD}")
+    c = Combination("generated", answers, json.loads(record.read_text()))
     assert {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()} == expected_files(c)
     check_consumers_accept(c)
     check_files_parse(out)

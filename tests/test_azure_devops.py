@@ -10,7 +10,7 @@ from cicd_expectations import (
     expected_test_prefix,
     script_commands,
 )
-from matrix import CICD_COMBINATIONS, alphanumeric_underscore
+from matrix import CICD_COMBINATIONS
 
 from tooling.versions import pinned_cli_version
 
@@ -31,7 +31,7 @@ def all_steps(doc: dict) -> list[dict]:
 
 @pytest.mark.parametrize("combo", FULL, ids=lambda c: c.id)
 def test_pipelines_trigger_on_the_input_branches_and_project_folder(combo, rendered):
-    name, folder = combo["input_project_name"], alphanumeric_underscore(combo["input_project_name"])
+    name, folder = combo["input_project_name"], combo.derived["project_folder"]
     default, release = combo["input_default_branch"], combo["input_release_branch"]
     tests = pipeline(rendered, combo, f"{name}-tests-ci.yml")
     assert tests["trigger"] == "none"
@@ -96,7 +96,7 @@ def test_each_bundle_step_maps_the_credentials_of_its_target(combo, rendered):
             ((_, target),) = commands
             seen.add(target)
             assert step["env"] == expected_auth_env(combo.values, prefixes[target]), step["displayName"]
-            assert step["workingDirectory"] == alphanumeric_underscore(name)
+            assert step["workingDirectory"] == combo.derived["project_folder"]
     assert seen == {"test", "staging", "prod"}
 
 
@@ -128,7 +128,7 @@ def test_feature_job_runs_only_with_feature_store_and_promotion_only_with_deploy
 def test_deploy_cicd_passes_the_parameter_through_env_and_targets_the_default_branch(combo, rendered):
     doc = pipeline(rendered, combo, "deploy-cicd.yml")
     assert doc["trigger"] == "none" and doc["pr"] == "none"
-    assert doc["parameters"][0]["default"] == alphanumeric_underscore(combo["input_project_name"])
+    assert doc["parameters"][0]["default"] == combo.derived["project_folder"]
     steps = all_steps(doc)
     for step in steps:
         assert "parameters." not in step.get("script", "")

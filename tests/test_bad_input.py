@@ -22,7 +22,7 @@ from answer_rules import (
     refused_by_a_guard,
 )
 from generated_code import imported_modules, python_files
-from matrix import PROJECT_COMBINATIONS, alphanumeric_underscore
+from matrix import PROJECT_COMBINATIONS
 from rendering import UUID_RE
 
 from tooling.paths import TEMPLATE_DIR, TEMPLATE_SCHEMA
@@ -214,6 +214,17 @@ LAYOUT_REFUSED: dict[str, list[str]] = {
     "input_docker_image": ["registry.example.com/" + "/".join(["a" * 60] * 5) + ":1"],
 }
 
+
+def wrong_enum_values(values: list[str]) -> list[str]:
+    """Near misses of an enum, made from its own values: empty, another case, a typo."""
+    return [v for v in ("", values[0].upper(), values[0].title(), f"{values[0]}_typo") if v not in values]
+
+
+# Every enum input, a new one included, gets its near misses from the schema, besides the values above.
+for _name, _prop in PROPERTIES.items():
+    if "enum" in _prop:
+        BAD_VALUES[_name] = list(dict.fromkeys([*BAD_VALUES.get(_name, []), *wrong_enum_values(_prop["enum"])]))
+
 CASES = [(name, value) for name, values in BAD_VALUES.items() for value in values]
 LAYOUT_CASES = [(name, value) for name, values in LAYOUT_REFUSED.items() for value in values]
 
@@ -295,7 +306,7 @@ def names_the_project_cannot_take(rendered) -> set[str]:
         names |= {p.name for p in out.project.iterdir() if p.is_dir()}
         if combo.setup == "CICD_and_Project":
             names |= {p.name for p in out.root.iterdir() if p.is_dir() and p != out.project}
-        own_package = alphanumeric_underscore(combo["input_project_name"]).lower()  # src/<package>, imported by itself
+        own_package = combo.derived["project_folder"].lower()  # src/<package>, imported by itself
         for path in python_files(out.project):
             names |= {module.split(".")[0] for module in imported_modules(path)} - {own_package}
     return {n.lower() for n in names if re.fullmatch(PATTERNS["input_project_name"], n)}

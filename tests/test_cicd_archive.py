@@ -10,7 +10,6 @@ import subprocess
 import sys
 import tarfile
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
 from cicd_repository import add_project, files_under, repository_with_project
@@ -86,32 +85,22 @@ def test_sub_template_inputs_are_defined_like_the_main_templates():
     assert sub["anyOf"] == [{"properties": {name: {} for name in sub["properties"]}, "additionalProperties": False}]
 
 
-def scheme_and_host(url: str) -> str:
-    parsed = urlparse(url)
-    return f"{parsed.scheme}://{parsed.netloc}"
-
-
 @pytest.mark.parametrize("combo", [*CICD_ONLY, *WITH_PROJECT[:8]], ids=lambda c: c.id)
 def test_params_files_hold_exactly_the_sub_template_inputs_with_the_right_values(combo, rendered):
     out = rendered(combo)
     sub = json.loads(archive_file(build_cicd_archive.ARCHIVE.read_bytes(), "cicd/databricks_template_schema.json"))
     assert (out.root / "cicd.tar.gz").read_bytes() == build_cicd_archive.ARCHIVE.read_bytes()
     params = json.loads((out.root / "cicd_params.json").read_text())
-    v = combo.values
-    test_host = v["input_databricks_test_workspace_host"] or v["input_databricks_staging_workspace_host"]
+    v, hosts = combo.values, combo.derived["workspace_hosts"]
+    # The hosts as the targets use them (normalised, placeholders filled in: test_host_normalisation.py and the
+    # goldens check those rules); the other answers as given.
     assert params == {
         "input_root_dir": v["input_root_dir"],
         "input_cloud": v["input_cloud"],
         "input_cicd_platform": v["input_cicd_platform"],
-        "input_databricks_staging_workspace_host": scheme_and_host(v["input_databricks_staging_workspace_host"]),
-        "input_databricks_prod_workspace_host": scheme_and_host(v["input_databricks_prod_workspace_host"])
-        if v["input_databricks_prod_workspace_host"]
-        else {
-            "azure": "https://adb-xxxx.xx.azuredatabricks.net",
-            "aws": "https://your-prod-workspace.cloud.databricks.com",
-            "gcp": "https://your-prod-workspace.gcp.databricks.com",
-        }[v["input_cloud"]],
-        "input_databricks_test_workspace_host": scheme_and_host(test_host),
+        "input_databricks_staging_workspace_host": hosts["staging"],
+        "input_databricks_prod_workspace_host": hosts["prod"],
+        "input_databricks_test_workspace_host": hosts["test"],
         "input_default_branch": v["input_default_branch"],
         "input_release_branch": v["input_release_branch"],
         "input_staging_catalog_name": v["input_staging_catalog_name"],
@@ -150,7 +139,7 @@ def test_adding_a_project_renders_its_pipelines_and_targets_and_the_bundle_valid
     assert result.returncode == 0, result.stdout + result.stderr
     shutil.rmtree(repo / "cicd")
     name, platform = project_combo["input_project_name"], cicd["input_cicd_platform"]
-    assert files_under(repo) - before == sub_template_files(platform, name)
+    assert files_under(repo) - before == sub_template_files(platform, name, folder)
     assert before - files_under(repo) == {p for p in before if p.startswith("cicd/")}
 
     # The pipelines are exactly those of a repository generated together with this project.
@@ -238,6 +227,19 @@ def test_adding_the_same_project_twice_fails_without_overwriting(rendered, simul
     assert {rel: (repo / rel).read_bytes() for rel in files_under(repo)} == after_first
 
 
+def test_adding_a_renamed_project_folder_is_refused_and_writes_nothing(rendered, simulator, cli_home, tmp_path):
+    """The script learns the project's folder from the sub-template itself (a dry run), so the rule that derives
+    the folder from the project name is stated once, in the library."""
+    cicd, project_combo = ADD_CASES[0]
+    repo, folder = repository_with_project(rendered, cicd, project_combo, tmp_path)
+    (repo / folder).rename(repo / "renamed_project")
+    before = {rel: (repo / rel).read_bytes() for rel in files_under(repo)}
+    result = add_project(repo, "renamed_project", simulator, cli_home)
+    assert result.returncode != 0
+    assert f"whose folder is {folder!r}: keep the folder name bundle init chose" in result.stderr
+    assert {rel: (repo / rel).read_bytes() for rel in files_under(repo)} == before
+
+
 def test_add_script_rejects_a_folder_name_that_is_not_a_project_folder(tmp_path):
     script = build_cicd_archive.SKELETON / "add_project_cicd.py"
     (tmp_path / "cicd_params.json").write_text("{}")
@@ -315,7 +317,9 @@ def test_add_script_refuses_an_unknown_key_and_lists_the_inputs(rendered, tmp_pa
 
 def test_add_script_refuses_to_write_through_a_symlinked_folder(rendered, simulator, cli_home, tmp_path):
     """bundle init follows symbolic links when it writes; the script refuses before it runs."""
-    repo, folder = repository_with_project(rendered, by_id("cicd-aws-gha"), by_id("project-aws-nofs-code"), tmp_path)
+    repo, folder = repository_with_project(
+        rendered, by_id("cicd-aws-gha"), by_id("project-aws-nofs-code-serve"), tmp_path
+    )
     outside = tmp_path / "outside"
     outside.mkdir()
     workflows = repo / ".github/workflows"

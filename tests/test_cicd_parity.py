@@ -3,7 +3,8 @@
 Each platform's pipelines are reduced to the same model: for each event (a pull request into a branch, or a
 change reaching a branch), the chains of commands that run, where a chain is one job's commands preceded by
 those of the jobs it waits for (`pytest`, or a `databricks bundle` command with its target). The model is then
-compared across platforms and with what the project contract says CI/CD must do.
+compared across platforms and with what the generated root README ("How a change reaches production") says
+CI/CD does.
 """
 
 from __future__ import annotations
@@ -138,7 +139,7 @@ def normalised_flows(c: Combination, root: Path) -> Flows:
 
 
 def contract_flows(c: Combination) -> Flows:
-    """What CI/CD must do, from the project contract and the brief."""
+    """What CI/CD must do, as the generated root README describes it."""
     integration = [("validate", "test"), ("deploy", "test")]
     if c["input_include_feature_store"] == "yes":
         integration.append(("run write_feature_table_job", "test"))

@@ -18,7 +18,7 @@ from cicd_expectations import (
     pipeline_jobs,
 )
 from expected_cicd_files import cicd_files, platform_family
-from matrix import CICD_COMBINATIONS, PROJECT_COMBINATIONS, alphanumeric_underscore
+from matrix import CICD_COMBINATIONS, PROJECT_COMBINATIONS
 
 PLATFORM_README = {
     "github": ".github/workflows/README.md",
@@ -187,7 +187,7 @@ def test_root_readme_structure_table_names_every_ci_file_and_nothing_else(combo,
             covered.add(path)
     assert covered == generated
     if combo.has_project:
-        assert f"{alphanumeric_underscore(combo['input_project_name'])}/" in named
+        assert f"{combo.derived['project_folder']}/" in named
 
 
 @pytest.mark.parametrize("combo", CICD_COMBINATIONS, ids=lambda c: c.id)

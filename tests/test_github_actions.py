@@ -15,7 +15,7 @@ from cicd_expectations import (
     script_commands,
 )
 from expected_cicd_files import GITHUB
-from matrix import CICD_COMBINATIONS, alphanumeric_underscore
+from matrix import CICD_COMBINATIONS
 
 from tooling.versions import ACTIONLINT_VERSION, pinned_cli_version
 
@@ -93,7 +93,7 @@ def test_secret_prefix_rule_of_the_test_target():
 def test_workflows_trigger_on_the_input_branches_and_project_folder(combo, rendered):
     wf = workflows(rendered, combo)
     default, release = combo["input_default_branch"], combo["input_release_branch"]
-    folder = alphanumeric_underscore(combo["input_project_name"])
+    folder = combo.derived["project_folder"]
     for suffix in ("run-tests", "bundle-ci"):
         on = triggers(wf[per_project(combo, suffix)])
         assert on["pull_request"]["branches"] == [default]
@@ -227,7 +227,7 @@ def test_cd_leaves_each_target_with_a_champion_for_its_next_step(combo, rendered
 @pytest.mark.parametrize("combo", FULL, ids=lambda c: c.id)
 def test_unit_tests_install_the_project_and_run_its_pytest(combo, rendered):
     workflow = workflows(rendered, combo)[per_project(combo, "run-tests")]
-    assert workflow["defaults"]["run"]["working-directory"] == alphanumeric_underscore(combo["input_project_name"])
+    assert workflow["defaults"]["run"]["working-directory"] == combo.derived["project_folder"]
     steps = workflow["jobs"]["unit_tests"]["steps"]
     install, test = [s["run"] for s in steps if "run" in s]
     assert_installs_the_project_for_its_tests(install, rendered(combo).project)
@@ -280,7 +280,7 @@ def test_deploy_cicd_adds_the_project_from_the_archive_and_pushes_with_the_workf
                     "description": "The project's folder at the repository root (the one holding project_params.json)",
                     "type": "string",
                     "required": True,
-                    "default": alphanumeric_underscore(combo["input_project_name"]),
+                    "default": combo.derived["project_folder"],
                 }
             }
         }

@@ -17,7 +17,7 @@ from cicd_expectations import (
     is_federated,
     script_commands,
 )
-from matrix import CICD_COMBINATIONS, alphanumeric_underscore
+from matrix import CICD_COMBINATIONS
 
 from tooling.versions import pinned_cli_version
 
@@ -48,7 +48,7 @@ def cd_trigger(name: str, target: str, branch: str, changes: list[str]) -> dict:
 
 @pytest.mark.parametrize("combo", FULL, ids=lambda c: c.id)
 def test_trigger_pipeline_uses_the_input_branches_and_project_folder(combo, rendered):
-    name, folder = combo["input_project_name"], alphanumeric_underscore(combo["input_project_name"])
+    name, folder = combo["input_project_name"], combo.derived["project_folder"]
     default, release = combo["input_default_branch"], combo["input_release_branch"]
     triggers = jobs(pipeline(rendered, combo, "triggers-cicd"))
     changes = [f"{folder}/**/*", f".gitlab/pipelines/{name}-*.yml"]
@@ -124,9 +124,7 @@ def test_jobs_authenticate_to_their_target_with_the_answers_credentials(combo, r
             assert job.get("id_tokens") == (expected_tokens if is_federated(combo.values) else None), key
             assert job["script"][0] == 'cd "$PROJECT_FOLDER"'
         # Scripts read the project folder from a variable of the pipeline, never from text spliced into them.
-        assert pipeline(rendered, combo, suffix)["variables"] == {
-            "PROJECT_FOLDER": alphanumeric_underscore(combo["input_project_name"])
-        }
+        assert pipeline(rendered, combo, suffix)["variables"] == {"PROJECT_FOLDER": combo.derived["project_folder"]}
     assert seen == {"test", "staging", "prod"}
 
 
@@ -142,7 +140,7 @@ def test_feature_job_runs_only_with_feature_store_and_promotion_only_with_deploy
 
 @pytest.mark.parametrize("combo", FULL, ids=lambda c: c.id)
 def test_deployments_and_integration_tests_are_serialised_in_their_own_resource_groups(combo, rendered):
-    folder = alphanumeric_underscore(combo["input_project_name"])
+    folder = combo.derived["project_folder"]
     ci = jobs(pipeline(rendered, combo, "bundle-ci"))
     staging = jobs(pipeline(rendered, combo, "bundle-cd-staging"))["deploy-staging"]
     prod = jobs(pipeline(rendered, combo, "bundle-cd-prod"))["deploy-prod"]

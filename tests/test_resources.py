@@ -1,8 +1,8 @@
 """The generated bundle as written: databricks.yml and resources/*.yml of every rendered project.
 
 These tests read the YAML files themselves (what a data scientist edits); test_bundle_validate.py checks what
-the Databricks CLI resolves from them per target. Expected values come from the project contract, not from the
-template.
+the Databricks CLI resolves from them per target. Expected values are what the generated READMEs promise (the job
+table of resources/README.md), written here by hand, not read from the template.
 """
 
 from __future__ import annotations

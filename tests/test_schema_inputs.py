@@ -1,20 +1,24 @@
-"""The input schema: upstream's inputs with their defaults, enums and skip rules, plus ours."""
+"""The input schema: upstream's inputs keep their names and prompt order; every input is well formed; the CLI asks
+exactly what the schema's skip rules say, in order, offering the defaults it resolves. Enums, defaults and skip
+rules are read from the schema (tests/matrix.py evaluates skip_prompt_if), not copied here."""
 
 from __future__ import annotations
 
 import json
 
 import pytest
-from matrix import resolve
+from matrix import PROPERTIES, SETUP, Combination
 from tty_prompts import answer_prompts
 
+from tooling import schema_rules
 from tooling.paths import TEMPLATE_SCHEMA
 from tooling.render import run_cli
 
 SCHEMA = json.loads(TEMPLATE_SCHEMA.read_text())
 PROPS = SCHEMA["properties"]
 
-# Upstream mainline's 18 inputs in prompt order (orders 11 and 19 are unused upstream), then our additions.
+# Upstream mainline's 18 inputs and their prompt order (upstream-reference A.1; orders 11 and 19 are unused there):
+# a fact about upstream, which this fork keeps (answers files written for upstream keep working).
 UPSTREAM_INPUTS = {
     "input_setup_cicd_and_project": 1,
     "input_project_name": 2,
@@ -35,81 +39,23 @@ UPSTREAM_INPUTS = {
     "input_include_feature_store": 18,
     "input_docker_image": 20,
 }
-ADDED_INPUTS = {
-    "input_databricks_test_workspace_host": 7,
-    "input_deployment_pattern": 19,
-    "input_include_model_serving": 21,
-    "input_cicd_auth": 22,
-}
-
-ENUMS = {
-    "input_setup_cicd_and_project": ["CICD_and_Project", "Project_Only", "CICD_Only"],
-    "input_cloud": ["azure", "aws", "gcp"],
-    "input_cicd_platform": ["github_actions", "github_actions_for_github_enterprise_servers", "azure_devops", "gitlab"],
-    "input_include_feature_store": ["no", "yes"],
-    "input_deployment_pattern": ["deploy_code", "deploy_models"],
-    "input_include_model_serving": ["no", "yes"],
-    "input_cicd_auth": ["workload_identity_federation", "secrets"],
-}
-
-ALL = list(UPSTREAM_INPUTS) + list(ADDED_INPUTS)
-PROJECT_ONLY_SKIPS = {
-    "input_cicd_platform",
-    "input_databricks_staging_workspace_host",
-    "input_databricks_prod_workspace_host",
-    "input_databricks_test_workspace_host",
-    "input_default_branch",
-    "input_release_branch",
-    "input_staging_catalog_name",
-    "input_prod_catalog_name",
-    "input_test_catalog_name",
-    "input_docker_image",
-    "input_cicd_auth",
-}
-CICD_ONLY_SKIPS = {
-    "input_project_name",
-    "input_read_user_group",
-    "input_schema_name",
-    "input_unity_catalog_read_user_group",
-    "input_inference_table_name",
-    "input_include_feature_store",
-    "input_deployment_pattern",
-    "input_include_model_serving",
-}
+RETIRED = schema_rules.RETIRED
+ASKED = schema_rules.PROMPT_ORDER
 
 
-def expected_prompts(setup: str, platform: str) -> list[str]:
-    """Which inputs a user is asked, in order: upstream's skip rules."""
-    skipped = {
-        "CICD_and_Project": {"input_root_dir"},
-        "Project_Only": PROJECT_ONLY_SKIPS,
-        "CICD_Only": CICD_ONLY_SKIPS,
-    }[setup]
-    if platform != "gitlab":
-        skipped = skipped | {"input_docker_image"}
-    ordered = sorted(ALL, key=lambda n: ({**UPSTREAM_INPUTS, **ADDED_INPUTS}[n], n))
-    return [n for n in ordered if n not in skipped]
-
-
-# Inputs upstream had before mainline removed them: declared so that an old answers file naming them gets a clear
-# error instead of being silently ignored (upstream-reference A.1, A.3). Never asked, no order.
-RETIRED_INPUTS = {"input_include_models_in_unity_catalog", "input_include_mlflow_recipes"}
-
-
-def test_schema_has_exactly_upstreams_inputs_plus_ours_in_order():
-    assert set(PROPS) == set(UPSTREAM_INPUTS) | set(ADDED_INPUTS) | RETIRED_INPUTS
-    for name in RETIRED_INPUTS:
-        assert PROPS[name]["x-retired"] is True and "order" not in PROPS[name], name
-        assert PROPS[name]["skip_prompt_if"] == {}, name
-    for name, order in {**UPSTREAM_INPUTS, **ADDED_INPUTS}.items():
-        assert PROPS[name]["order"] == order, name
+def test_schema_keeps_upstreams_inputs_in_order_and_every_input_is_well_formed():
+    assert {n: PROPS[n].get("order") for n in UPSTREAM_INPUTS} == UPSTREAM_INPUTS
+    for name in RETIRED:
+        assert "order" not in PROPS[name] and PROPS[name]["skip_prompt_if"] == {}, name
+    for name in ASKED:
         assert PROPS[name]["type"] == "string"
         assert "default" in PROPS[name], name
         assert PROPS[name]["description"].strip(), name
+    # Every input (retired ones too) may be named in an answers file; nothing else may.
+    assert SCHEMA["anyOf"] == [{"properties": {n: {} for n in PROPS}, "additionalProperties": False}]
 
 
-def test_enums_are_upstreams():
-    assert {n: p["enum"] for n, p in PROPS.items() if "enum" in p} == ENUMS
+def test_enum_defaults_are_their_first_value():
     assert all(p["default"] == p["enum"][0] for p in PROPS.values() if "enum" in p)
 
 
@@ -146,20 +92,16 @@ SCENARIOS = [
 def test_terminal_prompts_follow_the_skip_rules_and_offer_the_defaults(
     setup, cloud, platform, tmp_path, simulator, cli_home
 ):
-    choices = {"input_setup_cicd_and_project": setup, "input_cloud": cloud}
-    if platform:
-        choices["input_cicd_platform"] = platform
+    choices = {SETUP: setup, "input_cloud": cloud} | ({"input_cicd_platform": platform} if platform else {})
     prompts = answer_prompts(choices, workspace=simulator, home=cli_home, output=tmp_path / "out")
-    assert [p.name for p in prompts] == expected_prompts(setup, platform or "github_actions")
-    # What each prompt offered is the documented default, resolved against the answers before it.
-    defaults = resolve(
-        {k: v for k, v in choices.items() if k != "input_cicd_platform"}
-        | ({"input_cicd_platform": platform} if platform else {})
-    )
+    assert [p.name for p in prompts] == schema_rules.asked_inputs(choices)
+    # What each prompt offered is the default the CLI resolves for the same answers (read from that render's
+    # record); an enum's selector starts at its first value.
+    defaults = Combination("prompted", choices).values
     offered = {p.name: p.offered_default for p in prompts}
     for name, value in offered.items():
         if name in choices:
-            assert value == ENUMS[name][0], name  # the selector starts at the default
+            assert value == PROPERTIES[name]["enum"][0], name
         else:
             assert value == defaults[name], name
     assert any((tmp_path / "out").rglob("*")), "the interactive run rendered the project"

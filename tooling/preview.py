@@ -2,21 +2,22 @@
 
     python -m tooling.preview ANSWERS.json OUTPUT_DIR               # render into OUTPUT_DIR (replaced)
     python -m tooling.preview ANSWERS.json OUTPUT_DIR --against main # ... and diff with the template at `main`
+    python -m tooling.preview --update [NAME ...]                    # re-render the golden renders (tests/goldens/)
 
 With --against, the template at that git revision is exported to a temporary folder and rendered with the same
 answers; the unified diff between the two renders (bundle uuids masked) is printed, so a reviewer sees exactly
 what a change to schema, library or template does to a generated project. Uses the pinned CLI and the workspace
 simulator, like the tests.
+
+With --update, the golden renders committed under tests/goldens/ (all, or the named ones) are rendered again and
+rewritten, with their variant diffs (see tooling/goldens.py); review the change with `git diff tests/goldens`.
 """
 
 from __future__ import annotations
 
 import argparse
-import difflib
-import hashlib
 import io
 import json
-import re
 import shutil
 import subprocess
 import sys
@@ -24,11 +25,10 @@ import tarfile
 import tempfile
 from pathlib import Path
 
+from tooling import goldens
 from tooling.paths import REPO_ROOT
 from tooling.render import render
 from tooling.simulator import Simulator
-
-_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 def render_into(answers: dict, output: Path, template_dir: Path = REPO_ROOT) -> None:
@@ -54,37 +54,27 @@ def export_revision(revision: str, folder: Path, repo: Path = REPO_ROOT) -> Path
 
 
 def tree_diff(old: Path, new: Path) -> str:
-    def files(root: Path) -> dict[str, list[str]]:
-        out = {}
-        for p in sorted(root.rglob("*")):
-            if p.is_file():
-                try:
-                    text = p.read_text()
-                except UnicodeDecodeError:
-                    text = f"<binary, sha256 {hashlib.sha256(p.read_bytes()).hexdigest()}>\n"
-                out[p.relative_to(root).as_posix()] = _UUID.sub("<uuid>", text).splitlines(keepends=True)
-        return out
-
-    a, b = files(old), files(new)
-    chunks = []
-    for name in sorted(a.keys() | b.keys()):
-        chunks.extend(
-            difflib.unified_diff(
-                a.get(name, []),
-                b.get(name, []),
-                f"a/{name}" if name in a else "/dev/null",
-                f"b/{name}" if name in b else "/dev/null",
-            )
-        )
-    return "".join(chunks)
+    """The unified diff between two rendered trees, normalised as the goldens are (tooling/goldens.py)."""
+    return goldens.snapshot_diff(goldens.snapshot(old), goldens.snapshot(new))
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("answers", type=Path, help="answers file (JSON), as for `bundle init --config-file`")
-    parser.add_argument("output", type=Path, help="folder to render into (replaced if it exists)")
+    parser.add_argument("answers", type=Path, nargs="?", help="answers file (JSON), as for `bundle init --config-file`")
+    parser.add_argument("output", type=Path, nargs="?", help="folder to render into (replaced if it exists)")
     parser.add_argument("--against", metavar="REV", help="also render the template at this git revision and diff")
+    parser.add_argument(
+        "--update", metavar="NAME", nargs="*", help="re-render the goldens in tests/goldens/ (all unless named)"
+    )
     args = parser.parse_args(argv)
+    if args.update is not None:
+        if args.answers or args.against:
+            parser.error("--update takes golden names only")
+        changed = goldens.update(args.update)
+        print(f"Goldens changed: {', '.join(changed)}" if changed else "Goldens unchanged.")
+        return 0
+    if args.answers is None or args.output is None:
+        parser.error("ANSWERS and OUTPUT are required (or use --update)")
     answers = json.loads(args.answers.read_text())
     output = args.output.resolve()
     render_into(answers, output)

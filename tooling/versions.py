@@ -4,8 +4,10 @@ generates, so that is their single source of truth."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
-from tooling.paths import LIBRARY_DIR
+# Not tooling.paths: pip's isolated build imports this module alone (pyproject.toml reads TEMPLATE_VERSION here).
+LIBRARY_DIR = Path(__file__).resolve().parent.parent / "library"
 
 
 def _defined_version(file: str, name: str, prefix: str) -> str:

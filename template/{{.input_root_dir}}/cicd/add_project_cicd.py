@@ -32,11 +32,6 @@ PIPELINE_FOLDERS = {
 }
 
 
-def project_folder_name(project_name: str) -> str:
-    """The folder `bundle init` generates a project into: letters, digits, "_" and "-" kept, "-" made "_"."""
-    return re.sub(r"[^A-Za-z0-9_-]", "", project_name).replace("-", "_")
-
-
 def _refuse_duplicate_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
     keys = [key for key, _ in pairs]
     duplicates = sorted({key for key in keys if keys.count(key) > 1})
@@ -88,11 +83,6 @@ def merged_answers(root: Path, folder: str) -> dict[str, str]:
         raise SystemExit(
             f"The project is for {project['input_cloud']} but this repository's CI/CD is for {repo['input_cloud']}."
         )
-    if project_folder_name(project["input_project_name"]) != folder:
-        raise SystemExit(
-            f"{folder} holds the project {project['input_project_name']!r}, whose folder would be "
-            f"{project_folder_name(project['input_project_name'])!r}: keep the folder name bundle init chose."
-        )
     answers = {**repo, **project}
     unknown = sorted(set(answers) - set(sub_template_inputs()))
     if unknown:
@@ -103,21 +93,41 @@ def merged_answers(root: Path, folder: str) -> dict[str, str]:
     return answers
 
 
-def main(argv: list[str]) -> int:
-    if len(argv) != 1:
-        print(__doc__, file=sys.stderr)
-        return 2
-    root = Path.cwd()
-    answers = merged_answers(root, argv[0])
-    pipelines = PIPELINE_FOLDERS.get(answers.get("input_cicd_platform", ""), [])
-    refuse_symlinked_folders(root, [f"{argv[0]}/resources", *pipelines])
+def render_sub_template(answers: dict[str, str], output: Path, **options) -> int:
     with tempfile.TemporaryDirectory(prefix="add-project-cicd-") as scratch:
         config = Path(scratch) / "answers.json"
         config.write_text(json.dumps(answers, indent=2))
         # Run outside the repository so that no bundle around the current folder is picked up.
         command = ["databricks", "bundle", "init", str(SUB_TEMPLATE), "--config-file", str(config)]
-        completed = subprocess.run([*command, "--output-dir", str(root)], cwd=scratch, check=False)
-    return completed.returncode
+        return subprocess.run([*command, "--output-dir", str(output)], cwd=scratch, check=False, **options).returncode
+
+
+def folder_of(answers: dict[str, str]) -> str | None:
+    """The project folder the sub-template writes the project's targets into, found by rendering it into a scratch
+    folder: bundle init derives the folder from the project name (the template's library states the rule, once)."""
+    with tempfile.TemporaryDirectory(prefix="add-project-cicd-dry-run-") as scratch:
+        if render_sub_template(answers, Path(scratch) / "out", capture_output=True) != 0:
+            return None  # the real run below reports why
+        (targets,) = (Path(scratch) / "out").glob("*/resources/cicd-targets.yml")
+        return targets.parent.parent.name
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 1:
+        print(__doc__, file=sys.stderr)
+        return 2
+    root = Path.cwd()
+    folder = argv[0]
+    answers = merged_answers(root, folder)
+    expected = folder_of(answers)
+    if expected is not None and expected != folder:
+        raise SystemExit(
+            f"{folder} holds the project {answers['input_project_name']!r}, whose folder is {expected!r}: "
+            "keep the folder name bundle init chose."
+        )
+    pipelines = PIPELINE_FOLDERS.get(answers.get("input_cicd_platform", ""), [])
+    refuse_symlinked_folders(root, [f"{folder}/resources", *pipelines])
+    return render_sub_template(answers, root)
 
 
 if __name__ == "__main__":
