@@ -63,8 +63,9 @@ def sub_template_files(platform: str, project_name: str, project_folder: str) ->
 
 
 def cicd_files(c: Combination) -> set[str]:
-    # The record of the render (answers, derived names, template version), in every setup mode.
-    files: set[str] = {".mlops-stacks.json"}
+    # The record of the render (answers, derived names, template version), in every setup mode: a Project_Only
+    # project keeps its own, in its folder (it may be rendered into a repository that has the root's record).
+    files: set[str] = {".mlops-stacks.json" if c.has_cicd else f"{c.derived['project_folder']}/.mlops-stacks.json"}
     if c.has_project:
         # What deploy-cicd needs to know about the project; written even without CI/CD, to add it later.
         files.add(f"{c.derived['project_folder']}/project_params.json")

@@ -1,4 +1,4 @@
-"""The record every render writes at <root>/.mlops-stacks.json: the template and its version, every input's final
+"""The record every render writes, .mlops-stacks.json: the template and its version, every input's final
 value and the derived names. Other tests read answers and derived names from it instead of re-deriving them, so this
 module checks that the record tells the truth about the render it sits in."""
 
@@ -10,6 +10,7 @@ import pytest
 from answer_rules import PROPERTIES, RETIRED
 from matrix import COMBINATIONS
 
+from tooling.render import render
 from tooling.versions import TEMPLATE_VERSION
 
 RECORD = ".mlops-stacks.json"
@@ -18,7 +19,8 @@ RECORD = ".mlops-stacks.json"
 @pytest.mark.parametrize("combo", COMBINATIONS, ids=lambda c: c.id)
 def test_record_is_canonical_json_with_every_input_and_the_template_version(combo, rendered):
     project = rendered(combo)
-    text = project.text(f"{project.values['input_root_dir']}/{RECORD}")
+    (path,) = project.output.rglob(RECORD)
+    text = path.read_text()
     record = json.loads(text)
     # Keys sorted, two-space indent, one final newline: what json.dumps writes, so diffs stay small.
     assert text == json.dumps(record, indent=2, sort_keys=True) + "\n"
@@ -55,3 +57,17 @@ def test_record_derived_names_are_the_ones_the_render_uses(rendered):
         bundle["variables"]["inference_table_name"]["default"]
         == "${var.catalog_name}." + d["inference_table_in_catalog"]
     )
+
+
+def test_a_project_only_render_fits_into_a_cicd_only_repository(simulator, tmp_path):
+    """The generated README's "Add a project": render Project_Only into the CI/CD-only repository's folder. Both
+    renders keep their own record, so the second one finds no file of the first in its way."""
+    output, root = tmp_path / "out", "mlops_repo"
+    renders = [
+        {"input_setup_cicd_and_project": "CICD_Only", "input_root_dir": root},
+        {"input_setup_cicd_and_project": "Project_Only", "input_root_dir": root, "input_project_name": "fares"},
+    ]
+    for answers in renders:
+        result = render(answers, output, workspace=simulator, home=tmp_path / "home")
+        assert result.returncode == 0, result.output
+    assert len(list(output.rglob(RECORD))) == 2
