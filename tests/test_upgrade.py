@@ -110,11 +110,13 @@ def render_project(
     revisions: Revisions, revision: str, folder: Path, simulator, cli_home, answers: dict | None = None
 ) -> Path:
     """Render `answers` (default: none given) at `revision` into `folder`, as `bundle init` from a checkout of it
-    would; returns the root directory, committed as a git repository of its own."""
+    would; returns the folder that holds its record (the root directory; a Project_Only project's own folder),
+    committed as a git repository of its own."""
     template = export_revision(revision, folder / "template-checkout", revisions.clone)
     result = render(answers or {}, folder / "out", workspace=simulator, home=cli_home, template_dir=template)
     assert result.returncode == 0, result.output
-    root = folder / "out" / PROJECT
+    (record,) = (folder / "out").rglob(RECORD_NAME)
+    root = record.parent
     git(root, "init", "-q")
     commit_all(root, "Generated with MLOps Stacks")
     return root
@@ -229,8 +231,8 @@ def test_an_unedited_project_upgrades_to_what_the_new_revision_renders(revisions
     record = json.loads(upgraded.pop(RECORD_NAME))
     assert record.pop(REVISION_KEY) == revisions.second
     assert record == json.loads(expected.pop(RECORD_NAME))
-    yml = f"{PROJECT}/databricks.yml"
-    if yml in expected:  # the project keeps its bundle uuid; the fresh render drew another
+    for yml in [path for path in expected if path.rsplit("/", 1)[-1] == "databricks.yml"]:
+        # The project keeps its bundle uuid; the fresh render drew another.
         uuids = [re.search(rb"uuid: (\S+)", t[yml]).group(1) for t in (upgraded, expected)]
         expected[yml] = expected[yml].replace(uuids[1], uuids[0])
     assert upgraded == expected
