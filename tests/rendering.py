@@ -6,6 +6,7 @@ answers; a file lock makes sure each distinct answer set is rendered by exactly 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import shutil
@@ -17,6 +18,7 @@ import yaml
 from filelock import FileLock
 from matrix import Combination
 
+from tooling import goldens
 from tooling.goldens import RECORD, UUID_RE  # noqa: F401 (UUID_RE: for the tests)
 from tooling.render import CliResult, render
 from tooling.simulator import Simulator
@@ -56,6 +58,9 @@ class Rendered:
         """Every generated file, relative to the output directory."""
         return {p.relative_to(self.output).as_posix() for p in self.output.rglob("*") if p.is_file()}
 
+    def layout(self) -> goldens.Layout:
+        return goldens.layout(self.files(), self.record)
+
     def dirs(self) -> set[str]:
         return {p.relative_to(self.output).as_posix() for p in self.output.rglob("*") if p.is_dir()}
 
@@ -64,6 +69,26 @@ class Rendered:
 
     def yaml(self, relative: str):
         return yaml.safe_load(self.text(relative))
+
+
+_golden_layouts = functools.cache(goldens.golden_layouts)
+
+
+def unreviewed_files(layout: goldens.Layout) -> str | None:
+    """None if each part of `layout` (the repository's files, the project's) is that part of a golden render;
+    else what differs from the closest golden, so that a new layout gets a golden and a reviewer."""
+    reviewed = _golden_layouts()
+    problems = []
+    for part, files in zip(("repository", "project"), layout, strict=True):
+        if any(golden[part == "project"] == files for golden in reviewed.values()):
+            continue
+        closest = min(reviewed, key=lambda name: len(reviewed[name][part == "project"] ^ files))
+        theirs = reviewed[closest][part == "project"]
+        problems.append(
+            f"the {part} files are those of no golden; closest: {closest}, "
+            f"with {sorted(files - theirs)} and without {sorted(theirs - files)}"
+        )
+    return "; ".join(problems) or None
 
 
 def answers_key(answers: dict) -> str:

@@ -5,7 +5,6 @@ inference and the monitor import."""
 from __future__ import annotations
 
 import pytest
-from expected_project_files import package_name
 from generated_code import constants, imported_modules, package_dir, python_files, widgets
 from matrix import PROJECT_COMBINATIONS
 
@@ -39,7 +38,7 @@ def test_prediction_table_contract_is_what_the_monitor_expects(combo, rendered):
     assert contract["PROBLEM_TYPE"] == "regression"
     # The label is the fare the model predicts (upstream's monitor read a `price` column that does not exist).
     assert constants(package / "dataset.py")["LABEL_COLUMN"] == "fare_amount"
-    name = f"{package_name(combo)}.prediction_table"
+    name = f"{combo.derived['project_package']}.prediction_table"
     assert name in imported_modules(package / "batch_inference" / "predict.py")
     assert name in imported_modules(package / "monitoring" / "monitor.py")
     price = [p.name for p in project.rglob("*.py") if '"price"' in p.read_text()]
@@ -53,7 +52,7 @@ def test_the_label_is_named_in_one_module(combo, rendered):
     project = rendered(combo).project
     label = constants(package_dir(project) / "dataset.py")["LABEL_COLUMN"]
     spelled = [p.relative_to(project).as_posix() for p in python_files(project) if f'"{label}"' in p.read_text()]
-    assert [p for p in spelled if not p.startswith("tests/")] == [f"src/{package_name(combo)}/dataset.py"]
+    assert [p for p in spelled if not p.startswith("tests/")] == [f"src/{combo.derived['project_package']}/dataset.py"]
 
 
 @pytest.mark.parametrize("combo", PROJECT_COMBINATIONS, ids=lambda c: c.id)

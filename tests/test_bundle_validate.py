@@ -14,7 +14,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from bundle_expectations import check_target, expected_hosts, is_promoting, targets_of
+from bundle_expectations import check_target, expected_hosts, is_promoting, readme_jobs, targets_of
 from matrix import PROJECT_COMBINATIONS
 
 from tooling.render import CliResult, run_cli
@@ -55,8 +55,9 @@ def test_every_target_validates_strictly_with_the_answers_values(combo, rendered
     # No errors, and no warnings or recommendations either (stderr carries every diagnostic).
     failures = {t: (r.returncode, r.stderr) for t, r in results.items() if r.returncode != 0 or r.stderr.strip()}
     assert failures == {}
+    promised = readme_jobs(project.project)
     for target, result in results.items():
-        check_target(combo, target, json.loads(result.stdout), user)
+        check_target(combo, target, json.loads(result.stdout), user, promised)
 
     # Every call was one the simulator implements, and each target talked to its own host.
     served = simulator.requests(token)

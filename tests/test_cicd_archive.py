@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 from cicd_repository import add_project, files_under, repository_with_project
-from expected_cicd_files import project_pipelines, sub_template_files
 from matrix import CICD_COMBINATIONS, COMBINATIONS, by_id
 
 from tooling import build_cicd_archive
@@ -116,6 +115,19 @@ def test_params_files_hold_exactly_the_sub_template_inputs_with_the_right_values
         assert project == {k: v[k] for k in project_keys}
 
 
+def root_files(render, skip_folder: str | None = None) -> set[str]:
+    """A render's files relative to its root folder, leaving out those in `skip_folder` (relative to the root)."""
+    root = render.values["input_root_dir"] + "/"
+    files = {f.removeprefix(root) for f in render.files()}
+    return {f for f in files if not (skip_folder and f.startswith(f"{skip_folder}/"))}
+
+
+def pipelines_of_project(together, cicd_only, folder: str) -> set[str]:
+    """The repository files one project brings (its pipelines): the files of the repository generated together with
+    the project that are outside the project folder and not in the CI/CD-only repository."""
+    return root_files(together, folder) - root_files(cicd_only)
+
+
 def project_only(cloud: str, variant: str):
     """The Project_Only render of `cloud` with `variant` ("fs-models", "nofs-code"), with model serving or without
     as the matrix has it."""
@@ -138,11 +150,11 @@ def test_adding_a_project_renders_its_pipelines_and_targets_and_the_bundle_valid
     result = add_project(repo, folder, simulator, cli_home)
     assert result.returncode == 0, result.stdout + result.stderr
     shutil.rmtree(repo / "cicd")
-    name, platform = project_combo["input_project_name"], cicd["input_cicd_platform"]
-    assert files_under(repo) - before == sub_template_files(platform, name, folder)
     assert before - files_under(repo) == {p for p in before if p.startswith("cicd/")}
 
-    # The pipelines are exactly those of a repository generated together with this project.
+    # The pipelines are exactly those of a repository generated together with this project; in the project folder
+    # the bundle gains resource files only (its CI/CD targets, validated below; the cicd-only-plus-project golden
+    # shows them).
     params = json.loads((repo / "cicd_params.json").read_text())
     together = rendered(
         {
@@ -151,7 +163,12 @@ def test_adding_a_project_renders_its_pipelines_and_targets_and_the_bundle_valid
             **json.loads((repo / folder / "project_params.json").read_text()),
         }
     )
-    for rel in sorted(project_pipelines(platform, name)):
+    added = files_under(repo) - before
+    pipelines = pipelines_of_project(together, rendered(cicd), folder)
+    assert pipelines and {f for f in added if not f.startswith(f"{folder}/")} == pipelines
+    in_folder = {f for f in added if f.startswith(f"{folder}/")}
+    assert in_folder and all(f.startswith(f"{folder}/resources/") and f.endswith(".yml") for f in in_folder)
+    for rel in sorted(pipelines):
         assert (repo / rel).read_text() == (together.root / rel).read_text(), rel
 
     # The added targets file gives the project its three CI/CD targets.
@@ -193,7 +210,6 @@ def test_a_repository_from_before_the_cicd_auth_answer_keeps_adding_projects_wit
     (repo / "cicd_params.json").write_text(json.dumps(params, indent=2) + "\n")
     result = add_project(repo, folder, simulator, cli_home)
     assert result.returncode == 0, result.stdout + result.stderr
-    name, platform = project_combo["input_project_name"], cicd["input_cicd_platform"]
     with_secrets = rendered(
         {
             **params,
@@ -202,7 +218,7 @@ def test_a_repository_from_before_the_cicd_auth_answer_keeps_adding_projects_wit
             **json.loads((repo / folder / "project_params.json").read_text()),
         }
     )
-    for rel in sorted(project_pipelines(platform, name)):
+    for rel in sorted(pipelines_of_project(with_secrets, rendered(cicd), folder)):
         assert (repo / rel).read_text() == (with_secrets.root / rel).read_text(), rel
 
 

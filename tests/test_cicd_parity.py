@@ -15,8 +15,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from cicd_expectations import runs_after_deploy, script_commands
-from expected_cicd_files import platform_family
+from cicd_expectations import platform_family, runs_after_deploy, script_commands
 from matrix import CICD_COMBINATIONS, Combination
 
 FULL = [c for c in CICD_COMBINATIONS if c.has_project]

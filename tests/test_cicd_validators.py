@@ -15,8 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from cicd_expectations import SHELLCHECK, gitlab_job_scripts
-from expected_cicd_files import platform_family
+from cicd_expectations import SHELLCHECK, gitlab_job_scripts, platform_family
 from matrix import CICD_COMBINATIONS
 
 from tooling.paths import TOOLS_BIN

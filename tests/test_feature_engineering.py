@@ -6,7 +6,6 @@ from __future__ import annotations
 import tomllib
 
 import pytest
-from expected_project_files import package_name
 from generated_code import function_parameters, imported_modules, keyword_arguments, package_dir, python_files, widgets
 from matrix import PROJECT_COMBINATIONS
 
@@ -61,7 +60,7 @@ def test_feature_engineering_requirement_only_with_the_feature_store(combo, rend
 @pytest.mark.parametrize("combo", NO_FS, ids=lambda c: c.id)
 def test_code_without_the_feature_store_never_imports_the_feature_engineering_client(combo, rendered):
     project = rendered(combo).project
-    feature_store_modules = [f"{package_name(combo)}.features.{m}" for m in ("lookups", "write")]
+    feature_store_modules = [f"{combo.derived['project_package']}.features.{m}" for m in ("lookups", "write")]
     importers = [
         p.relative_to(project).as_posix()
         for p in python_files(project)

@@ -16,8 +16,8 @@ from cicd_expectations import (
     expected_test_prefix,
     is_federated,
     pipeline_jobs,
+    platform_family,
 )
-from expected_cicd_files import cicd_files, platform_family
 from matrix import CICD_COMBINATIONS, PROJECT_COMBINATIONS
 
 PLATFORM_README = {
@@ -176,7 +176,11 @@ def test_root_readme_structure_table_names_every_ci_file_and_nothing_else(combo,
     table = [line for line in readme.splitlines() if line.startswith("| `")]
     named = {p for line in table for p in re.findall(r"`([^`]+)`", line.split("|")[1])}
     # Everything but the README itself and the project's own files.
-    generated = {f for f in cicd_files(combo) if f != "README.md" and not f.endswith("project_params.json")}
+    generated = {
+        f.removeprefix(f"{combo['input_root_dir']}/")
+        for f in out.files()
+        if not f.startswith(f"{combo.project_dir}/") and f != f"{combo['input_root_dir']}/README.md"
+    }
     covered = set()
     for path in named:
         if path.endswith("/"):

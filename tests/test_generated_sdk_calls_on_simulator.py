@@ -34,7 +34,6 @@ import subprocess
 import pytest
 from bundle_expectations import params
 from deployments import Deployment
-from expected_project_files import package_name
 from matrix import SUPERSET, by_id
 
 from tooling.simulator import new_token
@@ -103,7 +102,7 @@ def test_generated_modules_workspace_calls_reach_the_simulator_and_the_unanswere
     env["PYTHONPATH"] = str(deployment.workdir / "src")
     first_request = len(simulator.requests(token))
     proc = subprocess.run(
-        [str(project_python), "-c", SCRIPT, json.dumps(job), json.dumps(CALLS), package_name(combo)],
+        [str(project_python), "-c", SCRIPT, json.dumps(job), json.dumps(CALLS), combo.derived["project_package"]],
         cwd=deployment.workdir,
         env=env,
         capture_output=True,

@@ -11,15 +11,15 @@ from cicd_expectations import (
     expected_auth_env,
     expected_test_prefix,
     is_federated,
+    platform_family,
     runs_after_deploy,
     script_commands,
 )
-from expected_cicd_files import GITHUB
 from matrix import CICD_COMBINATIONS
 
 from tooling.versions import ACTIONLINT_VERSION, pinned_cli_version
 
-GITHUB_COMBOS = [c for c in CICD_COMBINATIONS if c["input_cicd_platform"] in GITHUB]
+GITHUB_COMBOS = [c for c in CICD_COMBINATIONS if platform_family(c["input_cicd_platform"]) == "github"]
 FULL = [c for c in GITHUB_COMBOS if c.has_project]
 
 # Commit of each release, from the actions' public repositories (tags are lightweight).

@@ -34,8 +34,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
-from bundle_expectations import short_name
-from expected_project_files import package_name
+from bundle_expectations import jobs_of_target, readme_jobs, short_name
 from generated_code import package_dir, task_values_set
 from matrix import PROJECT_COMBINATIONS, REPRESENTATIVE, Combination, by_id
 
@@ -90,40 +89,20 @@ def run_targets(c: Combination) -> list[str]:
     return ["staging", "prod"] if is_promoting_with_cicd(c) else ["dev"]
 
 
-def expected_jobs(c: Combination, target: str) -> list[str]:
-    """The jobs of a target in the order the run takes them: unscheduled first (CD runs them right after
-    deploying), then by time of day (features 07:00, training 09:00, batch inference 11:00, retraining 18:00)."""
-    promotes = c["input_deployment_pattern"] == "deploy_models"
-    jobs = ["model_promotion_job"] if promotes and target == "prod" else []
-    if c["input_include_feature_store"] == "yes":
-        jobs.append("write_feature_table_job")
-    if not (promotes and target == "prod"):
-        jobs.append("model_training_job")
-    return [*jobs, "batch_inference_job", "retraining_job"]
+def resolved_targets(project: Path, combo: Combination, simulator, scratch: Path) -> list:
+    """The targets the slow test runs, as the project's local/bundle.py resolves them through the CLI."""
+    bundle = load_bundle_module(project, combo.id.replace("-", "_"))
+    cli = cli_wrapper(simulator, scratch / "home", scratch / "bin") / "databricks"
+    return [bundle.resolve_target(project, None if t == "dev" else t, str(cli)) for t in run_targets(combo)]
 
 
-EXPECTED_TASKS = {
-    "write_feature_table_job": ["DropoffFeatures", "PickupFeatures"],  # independent: by task key
-    "model_training_job": ["Train", "ModelValidation", "ModelDeployment"],
-    "model_promotion_job": ["PromoteModel", "ModelValidation", "ModelDeployment"],
-    "batch_inference_job": ["BatchInference", "UpdateMonitor"],
-    "retraining_job": ["monitored_metric_violation_check", "is_metric_violated", "trigger_retraining"],
-}
-# With model serving, the jobs that deploy a version then serve it.
-SERVING_TASKS = {"model_training_job": ["ModelServing"], "model_promotion_job": ["ModelServing"]}
-
-
-def expected_tasks(c: Combination, job: str) -> list[str]:
-    serving = SERVING_TASKS.get(job, []) if c["input_include_model_serving"] == "yes" else []
-    return EXPECTED_TASKS[job] + serving
-
-
-def expected_stages(c: Combination) -> list[str]:
+def planned_stages(targets: list) -> list[str]:
+    """The stages a local run of `targets` goes through: each job of each target in run order, task by task."""
     return ["setup"] + [
-        f"{target} / {job} / {task}"
-        for target in run_targets(c)
-        for job in expected_jobs(c, target)
-        for task in expected_tasks(c, job)
+        f"{target.name} / {job} / {task['task_key']}"
+        for target in targets
+        for job in target.jobs_in_run_order()
+        for task in target.tasks_in_order(job)
     ]
 
 
@@ -236,18 +215,22 @@ def test_the_local_run_reads_every_job_it_runs_from_the_cli(combo, rendered, sim
     follows; every notebook task has a local equivalent; every parameter resolves to the answers' catalogs and
     schema once the upstream tasks have set the task values their notebooks set."""
     project = Path(shutil.copytree(rendered(combo).project, tmp_path / "project"))
-    bundle = load_bundle_module(project, combo.id.replace("-", "_"))
-    cli = cli_wrapper(simulator, tmp_path / "home", tmp_path / "bin") / "databricks"
     catalog, schema = training_catalog(combo), combo["input_schema_name"]
     registered = local_task_notebooks(project)
+    promised = readme_jobs(project)
     resolved = {}
-    for target_name in run_targets(combo):
-        target = bundle.resolve_target(project, None if target_name == "dev" else target_name, str(cli))
-        assert target.name == target_name
-        assert target.jobs_in_run_order() == expected_jobs(combo, target_name)
+    targets = resolved_targets(project, combo, simulator, tmp_path)
+    assert [target.name for target in targets] == run_targets(combo)
+    for target in targets:
+        target_name = target.name
+        # The jobs resources/README.md promises in the target; each job's tasks after those they depend on.
+        assert set(target.jobs_in_run_order()) == jobs_of_target(promised, target_name)
         for job in target.jobs_in_run_order():
             tasks = target.tasks_in_order(job)
-            assert [t["task_key"] for t in tasks] == expected_tasks(combo, job)
+            keys = [t["task_key"] for t in tasks]
+            assert sorted(keys) == sorted(t["task_key"] for t in target.jobs()[job]["tasks"]), job
+            for i, task in enumerate(tasks):
+                assert {d["task_key"] for d in task.get("depends_on", [])} <= set(keys[:i]), (job, keys)
             values: dict[str, dict[str, str]] = {}
             for task in tasks:
                 if "notebook_task" not in task:
@@ -337,8 +320,9 @@ def test_local_pipeline_trains_validates_deploys_and_scores(
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-6000:]
     results = stage_results(summary)
     assert summary["ok"] is True
-    assert [s["name"] for s in summary["stages"]] == expected_stages(combo)
-    for name in expected_stages(combo):
+    planned = planned_stages(resolved_targets(project, combo, simulator, tmp_path / "plan"))
+    assert [s["name"] for s in summary["stages"]] == planned
+    for name in planned:
         assert f"] {name}\n" in proc.stdout  # each stage is printed as it starts
     first = run_targets(combo)[0]
 
@@ -501,7 +485,7 @@ def test_the_local_run_refuses_to_start_without_a_connection(rendered, project_p
         "PYTHONPATH": str(project / "src"),
     }
     env = {k: v for k, v in env.items() if not k.startswith("DATABRICKS_")}
-    module = f"{package_name(by_id('defaults'))}.local"
+    module = f"{by_id('defaults').derived['project_package']}.local"
     proc = subprocess.run(
         [str(project_python), "-m", module], cwd=project, env=env, capture_output=True, text=True, timeout=300
     )

@@ -18,7 +18,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from expected_project_files import package_name
 from generated_code import module_name, notebooks, package_dir
 from matrix import PROJECT_COMBINATIONS, REPRESENTATIVE, by_id
 
@@ -72,7 +71,7 @@ def defined_names(module: Path) -> set[str]:
 @pytest.mark.parametrize("combo", PROJECT_COMBINATIONS, ids=lambda c: c.id)
 def test_notebooks_import_what_the_package_defines_without_touching_sys_path(combo, rendered):
     project = rendered(combo).project
-    package = package_name(combo)
+    package = combo.derived["project_package"]
     problems = []
     for notebook in notebooks(project):
         where = notebook.relative_to(project).as_posix()
@@ -118,7 +117,7 @@ def test_the_wheel_builds_installs_alone_and_provides_every_module(combination_i
     combo = by_id(combination_id)
     project = Path(shutil.copytree(rendered(combo).project, tmp_path / "project"))
     wheel = build_wheel(project, project_python)
-    package = package_name(combo)
+    package = combo.derived["project_package"]
     files = sorted(p.relative_to(project / "src").as_posix() for p in (project / "src" / package).rglob("*.*"))
     with zipfile.ZipFile(wheel) as archive:
         names = archive.namelist()

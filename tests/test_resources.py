@@ -25,7 +25,6 @@ from bundle_expectations import (
     serves,
     task,
 )
-from expected_project_files import package_name
 from generated_code import widgets
 from matrix import PROJECT_COMBINATIONS, Combination
 
@@ -41,21 +40,6 @@ SCHEDULES = {  # Quartz cron, UTC
     "retraining_job": "0 0 18 * * ?",
     "model_promotion_job": None,  # run by CD after each prod deployment
 }
-
-
-def expected_job_targets(c: Combination) -> dict[str, set[str]]:
-    """Where each job is declared: ALL, or the targets it is scoped to."""
-    jobs = {"batch_inference_job": {ALL}, "retraining_job": {ALL}}
-    if has_feature_store(c):
-        jobs["write_feature_table_job"] = {ALL}
-    if is_promoting(c):
-        jobs["model_training_job"] = {"dev", "staging", "test"}
-        jobs["model_promotion_job"] = {"prod"}
-        # trigger_retraining per target: it retrains where the target trains, asks for staging in prod
-        jobs["retraining_job"] = {ALL, "dev", "staging", "test", "prod"}
-    else:
-        jobs["model_training_job"] = {ALL}
-    return jobs
 
 
 # --- expected task graphs (contract.md) -------------------------------------------------------------------------
@@ -97,12 +81,6 @@ def expected_tasks(c: Combination) -> dict[str, list[tuple[str, list[str], str |
 
 
 # --- jobs and tasks -----------------------------------------------------------------------------------------------
-@combos
-def test_each_job_is_declared_for_the_right_targets(combo, rendered):
-    declared = {key: set(where) for key, where in job_declarations(rendered(combo)).items()}
-    assert declared == expected_job_targets(combo)
-
-
 @combos
 def test_task_graphs_and_notebooks_follow_the_contract(combo, rendered):
     jobs = full_jobs(rendered(combo))
@@ -478,7 +456,7 @@ def test_every_folder_a_data_scientist_opens_has_a_readme(combo, rendered):
     folders |= set((project / "src").iterdir())
     missing = sorted(f.relative_to(project).as_posix() for f in folders if not (f / "README.md").is_file())
     assert missing == []
-    assert {"training", "validation", "tests", "data", f"src/{package_name(combo)}"} <= {
+    assert {"training", "validation", "tests", "data", f"src/{combo.derived['project_package']}"} <= {
         f.relative_to(project).as_posix() for f in folders
     }
 

@@ -23,7 +23,6 @@ import subprocess
 import pytest
 from bundle_expectations import expected_endpoint_name, params
 from deployments import Deployment
-from expected_project_files import package_name
 from matrix import REPRESENTATIVE, by_id
 
 from tooling.simulator import new_token
@@ -94,7 +93,7 @@ def test_serving_creates_the_endpoint_updates_it_and_rolls_back_a_failed_smoke_r
     )
     first_request = len(simulator.requests(token))
     script = tmp_path / "serve.py"
-    script.write_text(SCRIPT.format(package=package_name(combo)))
+    script.write_text(SCRIPT.format(package=combo.derived["project_package"]))
     env = simulator.cli_env(tmp_path / "sdk-home", token=token, base={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"})
     env["PYTHONPATH"] = str(deployment.workdir / "src")
     proc = subprocess.run(

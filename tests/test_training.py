@@ -4,7 +4,6 @@ and task values, MLflow 3 logging with a signature into Unity Catalog, and the u
 from __future__ import annotations
 
 import pytest
-from expected_project_files import package_name
 from generated_code import (
     constants,
     function_parameters,
@@ -48,7 +47,7 @@ def test_training_notebook_hands_the_new_version_to_validation_and_deployment(co
 def test_training_notebook_calls_the_training_module_of_its_variant(combo, rendered):
     project = rendered(combo).project
     modules = imported_modules(training_notebook(project, combo))
-    package = package_name(combo)
+    package = combo.derived["project_package"]
     if combo["input_include_feature_store"] == "yes":
         assert {f"{package}.training.train_with_feature_store", "databricks.feature_engineering"} <= modules
     else:

@@ -5,7 +5,6 @@ signature, and the challenger alias as the gate to deployment."""
 from __future__ import annotations
 
 import pytest
-from expected_project_files import package_name
 from generated_code import function_parameters, imported_modules, keyword_arguments, package_dir, widgets
 from matrix import PROJECT_COMBINATIONS
 
@@ -61,4 +60,4 @@ def test_feature_store_models_are_validated_through_the_feature_engineering_clie
     modules = imported_modules(rendered(combo).project / "validation" / "notebooks" / "ModelValidation.py")
     uses_client = "databricks.feature_engineering" in modules
     assert uses_client == (combo["input_include_feature_store"] == "yes")
-    assert (f"{package_name(combo)}.features.lookups" in modules) == uses_client
+    assert (f"{combo.derived['project_package']}.features.lookups" in modules) == uses_client

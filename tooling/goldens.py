@@ -146,6 +146,53 @@ def snapshot_diff(old: Snapshot, new: Snapshot, old_label: str = "a", new_label:
     return "".join(chunks)
 
 
+Layout = tuple[frozenset[str], frozenset[str]]
+NAME = "<name>"
+
+
+def snapshot_files(snap: Snapshot) -> set[str]:
+    """Every file of a snapshot, the binary ones included (named by their line in binary-files.txt)."""
+    binaries = {line.split(None, 2)[2] for line in snap.get(BINARY_LIST, "").splitlines()}
+    return (set(snap) - {BINARY_LIST}) | binaries
+
+
+def layout(files: set[str], record: dict) -> Layout:
+    """Which files a render has, whatever its names: (the repository's files, the project's files), the first
+    relative to the root folder and the second to the project folder; the record counts with the repository's
+    files, wherever it is. In every path segment, the project name, folder and package (the record's) are
+    written <name>: a segment that is one of them, or a file named after the project (<name>-...). The layout
+    rules refuse a project name that is a folder of the template, so no other segment can be mistaken for one."""
+    answers, derived = record["answers"], record["derived"]
+    names = {answers["input_project_name"], derived["project_folder"], derived["project_package"]}
+    root, project = answers["input_root_dir"] + "/", derived["project_dir"] + "/"
+
+    def general(path: str) -> str:
+        segments = []
+        for segment in path.split("/"):
+            prefix = next((n for n in names if segment.startswith(f"{n}-")), None)
+            segments.append(NAME if segment in names else f"{NAME}{segment[len(prefix) :]}" if prefix else segment)
+        return "/".join(segments)
+
+    repository, in_project = set(), set()
+    for path in files:
+        if path.startswith(project) and not path.endswith(RECORD):
+            in_project.add(general(path.removeprefix(project)))
+        else:
+            assert path.startswith(root), f"{path} is outside the root folder {root}"
+            repository.add(general(path.removeprefix(root)))
+    return frozenset(repository), frozenset(in_project)
+
+
+def golden_layouts() -> dict[str, Layout]:
+    """The layout of each golden: what a reviewer has seen."""
+    found = {}
+    for name in golden_names():
+        snap = committed(name)
+        record_path = min((p for p in snap if p.endswith(RECORD)), key=len)  # the root's, after adding a project
+        found[name] = layout(snapshot_files(snap), json.loads(snap[record_path]))
+    return found
+
+
 def variant_pairs() -> list[tuple[str, str]]:
     return [tuple(pair) for pair in json.loads(DIFFS_FILE.read_text())]
 

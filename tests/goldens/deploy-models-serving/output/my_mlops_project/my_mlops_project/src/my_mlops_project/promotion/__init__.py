@@ -1,0 +1,1 @@
+"""Model promotion: copy the model validated in staging into the production catalog."""
