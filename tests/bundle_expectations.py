@@ -111,17 +111,24 @@ def targets_of(c: Combination) -> list[str]:
 
 
 # --- the resources/README.md promise ----------------------------------------------------------------------------
-README_JOB_ROW = re.compile(r"^\| `(\w+_job)` \| `([\w-]+\.yml)` \|.*\| ([^|]+) \|$")
+README_JOB_ROW = re.compile(r"^\| `(\w+_job)` \| `([\w-]+\.yml)` \| ([^|]+) \| ([^|]+) \| ([^|]+) \|$")
 README_SCOPES = {"all": {"dev", "staging", "prod", "test"}, "all but `prod`": {"dev", "staging", "test"}}
 README_SCOPES["`prod` only"] = {"prod"}
+
+
+def readme_job_table(project_dir: Path) -> dict[str, dict[str, str]]:
+    """The job table of a project's resources/README.md: job key -> its file, tasks, schedule and targets, as
+    written."""
+    text = (project_dir / "resources" / "README.md").read_text()
+    rows = [m for line in text.splitlines() if (m := README_JOB_ROW.match(line))]
+    columns = ("file", "tasks", "schedule", "targets")
+    return {m.group(1): dict(zip(columns, (g.strip() for g in m.groups()[1:]), strict=True)) for m in rows}
 
 
 def readme_jobs(project_dir: Path) -> dict[str, set[str]]:
     """The jobs a project's resources/README.md promises, each with the targets its table row names ("all",
     "all but `prod`", "`prod` only")."""
-    text = (project_dir / "resources" / "README.md").read_text()
-    rows = [m for line in text.splitlines() if (m := README_JOB_ROW.match(line))]
-    return {m.group(1): README_SCOPES[m.group(3).strip()] for m in rows}
+    return {job: README_SCOPES[row["targets"]] for job, row in readme_job_table(project_dir).items()}
 
 
 # --- the bundle as the CLI resolves it (validate, summary) ---------------------------------------------------------

@@ -1,8 +1,9 @@
 """The generated bundle as written: databricks.yml and resources/*.yml of every rendered project.
 
 These tests read the YAML files themselves (what a data scientist edits); test_bundle_validate.py checks what
-the Databricks CLI resolves from them per target. Expected values are what the generated READMEs promise (the job
-table of resources/README.md), written here by hand, not read from the template.
+the Databricks CLI resolves from them per target. The jobs, their files, task graphs, schedules and targets are
+compared with what the generated resources/README.md promises (its job table); the exact YAML of each layout is
+reviewed in the golden renders (tests/goldens/).
 """
 
 from __future__ import annotations
@@ -21,81 +22,54 @@ from bundle_expectations import (
     is_promoting,
     job_declarations,
     params,
+    readme_job_table,
     readme_jobs,
-    serves,
     task,
 )
 from generated_code import widgets
-from matrix import PROJECT_COMBINATIONS, Combination
+from matrix import PROJECT_COMBINATIONS
 
 ids = [c.id for c in PROJECT_COMBINATIONS]
 combos = pytest.mark.parametrize("combo", PROJECT_COMBINATIONS, ids=ids)
 
 DEPLOYED_MODEL = "${var.catalog_name}.${var.schema_name}.${resources.registered_models.model.name}"
 DEPLOYED_EXPERIMENT = "${resources.experiments.experiment.name}"
-SCHEDULES = {  # Quartz cron, UTC
-    "write_feature_table_job": "0 0 7 * * ?",
-    "model_training_job": "0 0 9 * * ?",
-    "batch_inference_job": "0 0 11 * * ?",
-    "retraining_job": "0 0 18 * * ?",
-    "model_promotion_job": None,  # run by CD after each prod deployment
-}
-
-
-# --- expected task graphs (contract.md) -------------------------------------------------------------------------
-def _validate_and_deploy(c: Combination, after: str) -> list[tuple[str, list[str], str]]:
-    tasks = [
-        ("ModelValidation", [after], "../validation/notebooks/ModelValidation.py"),
-        ("ModelDeployment", ["ModelValidation"], "../deployment/model_deployment/notebooks/ModelDeployment.py"),
-    ]
-    if serves(c):
-        tasks.append(("ModelServing", ["ModelDeployment"], "../deployment/model_serving/notebooks/ServeModel.py"))
-    return tasks
-
-
-def expected_tasks(c: Combination) -> dict[str, list[tuple[str, list[str], str | None]]]:
-    """job -> [(task_key, depends_on, notebook path or None for non-notebook tasks)], in declaration order."""
-    train = "TrainWithFeatureStore.py" if has_feature_store(c) else "Train.py"
-    jobs = {
-        "model_training_job": [("Train", [], f"../training/notebooks/{train}"), *_validate_and_deploy(c, "Train")],
-        "batch_inference_job": [
-            ("BatchInference", [], "../deployment/batch_inference/notebooks/BatchInference.py"),
-            ("UpdateMonitor", ["BatchInference"], "../monitoring/notebooks/UpdateMonitor.py"),
-        ],
-        "retraining_job": [
-            ("monitored_metric_violation_check", [], "../monitoring/notebooks/MonitoredMetricViolationCheck.py"),
-            ("is_metric_violated", ["monitored_metric_violation_check"], None),
-        ],
-    }
-    if not is_promoting(c):
-        jobs["retraining_job"].append(("trigger_retraining", ["is_metric_violated"], None))
-    if has_feature_store(c):
-        notebook = "../feature_engineering/notebooks/GenerateAndWriteFeatures.py"
-        jobs["write_feature_table_job"] = [("PickupFeatures", [], notebook), ("DropoffFeatures", [], notebook)]
-    if is_promoting(c):
-        jobs["model_promotion_job"] = [
-            ("PromoteModel", [], "../deployment/model_promotion/notebooks/PromoteModel.py"),
-            *_validate_and_deploy(c, "PromoteModel"),
-        ]
-    return jobs
+DAILY = re.compile(r"daily (\d\d):(\d\d)")
+CHAIN, PARALLEL = " → ", re.compile(r"(`\w+`) and (`\w+`), in parallel")
 
 
 # --- jobs and tasks -----------------------------------------------------------------------------------------------
 @combos
-def test_task_graphs_and_notebooks_follow_the_contract(combo, rendered):
-    jobs = full_jobs(rendered(combo))
-    actual = {
-        key: [
-            (
-                t["task_key"],
-                [d["task_key"] for d in t.get("depends_on", [])],
-                t.get("notebook_task", {}).get("notebook_path"),
-            )
-            for t in job["tasks"]
-        ]
-        for key, job in jobs.items()
-    }
-    assert actual == expected_tasks(combo)
+def test_each_job_has_the_file_tasks_and_schedule_the_resources_readme_gives(combo, rendered):
+    """The README's job table: `A` → `B` is a chain (each task after the one before it only); `A` and `B`, in
+    parallel, tasks that depend on nothing; "daily HH:MM" a daily UTC schedule; anything else none."""
+    project = rendered(combo)
+    table = readme_job_table(project.project)
+    jobs = full_jobs(project)
+    assert set(table) == set(jobs)
+    for key, job in jobs.items():
+        row = table[key]
+        resources = bundle_files(project)[f"resources/{row['file']}"]
+        assert key in {
+            k
+            for scope in [resources, *(resources.get("targets") or {}).values()]
+            for k in ((scope or {}).get("resources") or {}).get("jobs", {})
+        }, (key, row["file"])
+        # A target may add tasks (retraining_job under deploy_models): each task key once, in declaration order.
+        tasks = {t["task_key"]: t for where in job_declarations(project)[key].values() for t in where["tasks"]}
+        graph = [(k, [d["task_key"] for d in t.get("depends_on", [])]) for k, t in tasks.items()]
+        parallel = PARALLEL.fullmatch(row["tasks"])
+        names = [n.strip("`") for n in (parallel.groups() if parallel else row["tasks"].split(CHAIN))]
+        chain = [(n, [] if parallel or i == 0 else [names[i - 1]]) for i, n in enumerate(names)]
+        assert graph == chain, (key, row["tasks"])
+        daily = DAILY.fullmatch(row["schedule"])
+        if daily:
+            hour, minute = (int(g) for g in daily.groups())
+            # No pause_status in the job: dev (development mode) and test (preset) pause it, staging/prod run it.
+            schedule = {"quartz_cron_expression": f"0 {minute} {hour} * * ?", "timezone_id": "UTC"}
+            assert job["schedule"] == schedule, key
+        else:
+            assert "schedule" not in job, key
 
 
 @combos
@@ -150,17 +124,6 @@ def test_retraining_runs_only_when_the_metric_is_violated(combo, rendered):
 
 
 @combos
-def test_schedules_are_daily_in_utc_and_paused_only_by_target(combo, rendered):
-    for key, job in full_jobs(rendered(combo)).items():
-        cron = SCHEDULES[key]
-        if cron is None:
-            assert "schedule" not in job, key
-        else:
-            # No pause_status in the job: dev (development mode) and test (preset) pause it, staging/prod run it.
-            assert job["schedule"] == {"quartz_cron_expression": cron, "timezone_id": "UTC"}, key
-
-
-@combos
 def test_every_job_runs_serverless_notebook_tasks_without_a_job_environment(combo, rendered):
     """Serverless notebook tasks take their libraries from the notebook (its %pip cell,
     test_generated_python_quality.py): no job environment, no environment_key, no cluster, no wheel artifact."""
@@ -212,20 +175,13 @@ def test_no_example_value_is_spelled_in_the_library():
         assert "nyctaxi" not in text and "fare_amount" not in text, snippet.name
 
 
-JOB_NAMES = {
-    "write_feature_table_job": "write-feature-table-job",
-    "model_training_job": "model-training-job",
-    "batch_inference_job": "batch-inference-job",
-    "retraining_job": "monitoring-retraining-job",
-    "model_promotion_job": "model-promotion-job",
-}
-
-
 @combos
 def test_job_names_carry_the_target_and_project(combo, rendered):
-    """Two targets deployed to one workspace (staging and test by default) must not share job names."""
-    for key, job in full_jobs(rendered(combo)).items():
-        assert job["name"] == f"${{bundle.target}}-{combo['input_project_name']}-{JOB_NAMES[key]}"
+    """Two targets deployed to one workspace (staging and test by default), or two projects, must not share job
+    names: each starts with the target and the project name, and no two jobs of a project share one."""
+    names = [job["name"] for job in full_jobs(rendered(combo)).values()]
+    assert all(n.startswith(f"${{bundle.target}}-{combo['input_project_name']}-") for n in names), names
+    assert len(set(names)) == len(names)
 
 
 # --- permissions and grants -----------------------------------------------------------------------------------------
