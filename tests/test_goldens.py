@@ -27,8 +27,10 @@ def _explain(diff: str) -> str:
 @pytest.mark.parametrize("name", NAMES)
 def test_render_matches_its_golden(name, simulator, cli_home, tmp_path):
     answers, add_project = goldens.read_answers(name)
-    goldens.render_golden(answers, add_project, tmp_path / "out", workspace=simulator, home=cli_home)
-    diff = goldens.snapshot_diff(goldens.committed(name), goldens.snapshot(tmp_path / "out"), "golden", "render")
+    out = tmp_path / "out"
+    goldens.render_golden(answers, add_project, out, workspace=simulator, home=cli_home)
+    snap = goldens.snapshot(out) | goldens.resolved(out, workspace=simulator, home=cli_home)
+    diff = goldens.snapshot_diff(goldens.committed(name), snap, "golden", "render")
     if diff:
         pytest.fail(_explain(diff), pytrace=False)
 

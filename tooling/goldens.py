@@ -5,15 +5,17 @@
                                             render (a CI/CD-only repository) with cicd/add_project_cicd.py
     tests/goldens/<name>/output/            the rendered tree, normalised (see `snapshot`)
     tests/goldens/<name>/binary-files.txt   sha256 and size of each binary file, which output/ leaves out
+    tests/goldens/<name>/resolved/<t>.json  what `bundle validate --strict -o json -t <t>` resolves the project's
+                                            bundle to, for each target that chooses its catalog (a deployable one)
     tests/goldens/diffs.json                pairs of goldens that differ in one answer
     tests/goldens/diffs/<a>..<b>.diff       the unified diff between the two trees: what that one answer does
     tests/goldens/prompts.txt               which inputs are asked when (the schema's skip rules, evaluated)
 
 `python -m tooling.preview --update` re-renders all of it; tests/test_goldens.py fails, printing the diff, when a
 render no longer matches. Normalisation, stated once here: every UUID (the bundle's `uuid`, new in each render) is
-written <uuid>; a file that is not UTF-8 text (the sample parquet, cicd.tar.gz) is replaced by its line in
-binary-files.txt; after adding a project, the unpacked sub-template sources (cicd/, byte copies of
-template/{{.input_root_dir}}/cicd/) are left out.
+written <uuid> (the workspace user in resolved/ is the simulator's, the same in every run); a file that is not
+UTF-8 text (the sample parquet, cicd.tar.gz) is replaced by its line in binary-files.txt; after adding a project,
+the unpacked sub-template sources (cicd/, byte copies of template/{{.input_root_dir}}/cicd/) are left out.
 """
 
 from __future__ import annotations
@@ -29,9 +31,11 @@ import tarfile
 import tempfile
 from pathlib import Path
 
+import yaml
+
 from tooling import schema_rules
 from tooling.paths import REPO_ROOT, TOOLS_BIN
-from tooling.render import render
+from tooling.render import render, run_cli
 from tooling.simulator import Simulator
 
 GOLDENS_DIR = REPO_ROOT / "tests" / "goldens"
@@ -39,6 +43,7 @@ DIFFS_FILE = GOLDENS_DIR / "diffs.json"
 DIFFS_DIR = GOLDENS_DIR / "diffs"
 PROMPTS_FILE = GOLDENS_DIR / "prompts.txt"
 BINARY_LIST = "binary-files.txt"
+RESOLVED = "resolved"
 RECORD = ".mlops-stacks.json"
 UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
@@ -91,6 +96,33 @@ def render_golden(answers: dict, add_project: dict | None, output: Path, *, work
     shutil.rmtree(repo / "cicd")
 
 
+def deployable_targets(project: Path) -> list[str]:
+    """The targets of a bundle that choose a catalog (catalog_name has no default: every deployable target sets
+    it), from databricks.yml and the files it includes from resources/."""
+    docs = [project / "databricks.yml", *sorted((project / "resources").glob("*.yml"))]
+    found: dict[str, None] = {}
+    for doc in docs:
+        for target, body in ((yaml.safe_load(doc.read_text()) or {}).get("targets") or {}).items():
+            if "catalog_name" in ((body or {}).get("variables") or {}):
+                found[target] = None
+    return list(found)
+
+
+def resolved(output: Path, *, workspace: Simulator, home: Path) -> Snapshot:
+    """`bundle validate --strict -o json` of the render's project (the added one, after adding a project) for each
+    deployable target, as snapshot entries resolved/<target>.json. Run on a copy: validate writes .databricks/."""
+    found: Snapshot = {}
+    for bundle in sorted(output.rglob("databricks.yml")):
+        with tempfile.TemporaryDirectory(prefix="golden-validate-") as scratch:
+            copy = Path(shutil.copytree(bundle.parent, Path(scratch) / "project"))
+            for target in deployable_targets(copy):
+                args = ["bundle", "validate", "--strict", "-o", "json", "-t", target]
+                result = run_cli(args, workspace=workspace, home=home, cwd=copy)
+                _checked(result, f"bundle validate -t {target}")
+                found[f"{RESOLVED}/{target}.json"] = UUID_RE.sub("<uuid>", result.stdout)
+    return found
+
+
 def snapshot(output: Path) -> Snapshot:
     texts: Snapshot = {}
     binaries = []
@@ -117,17 +149,26 @@ def committed(name: str) -> Snapshot:
         for p in sorted((folder / "output").rglob("*"))
         if p.is_file()
     }
+    texts |= {f"{RESOLVED}/{p.name}": p.read_bytes().decode() for p in sorted((folder / RESOLVED).glob("*.json"))}
     if (folder / BINARY_LIST).exists():
         texts[BINARY_LIST] = (folder / BINARY_LIST).read_bytes().decode()
     return texts
 
 
+def _stored_at(folder: Path, relative: str) -> Path:
+    """Where a snapshot entry lives in a golden's folder: the rendered tree under output/, the rest beside it."""
+    if relative == BINARY_LIST or relative.startswith(f"{RESOLVED}/"):
+        return folder / relative
+    return folder / "output" / relative
+
+
 def write(name: str, snap: Snapshot) -> None:
     folder = GOLDENS_DIR / name
-    shutil.rmtree(folder / "output", ignore_errors=True)
+    for old in ("output", RESOLVED):
+        shutil.rmtree(folder / old, ignore_errors=True)
     (folder / BINARY_LIST).unlink(missing_ok=True)
     for relative, text in snap.items():
-        target = folder / BINARY_LIST if relative == BINARY_LIST else folder / "output" / relative
+        target = _stored_at(folder, relative)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(text.encode())
 
@@ -153,7 +194,7 @@ NAME = "<name>"
 def snapshot_files(snap: Snapshot) -> set[str]:
     """Every file of a snapshot, the binary ones included (named by their line in binary-files.txt)."""
     binaries = {line.split(None, 2)[2] for line in snap.get(BINARY_LIST, "").splitlines()}
-    return (set(snap) - {BINARY_LIST}) | binaries
+    return {k for k in snap if k != BINARY_LIST and not k.startswith(f"{RESOLVED}/")} | binaries
 
 
 def layout(files: set[str], record: dict) -> Layout:
@@ -213,7 +254,7 @@ def update(names: list[str] | None = None) -> list[str]:
             answers, add_project = read_answers(name)
             out = Path(tmp) / name
             render_golden(answers, add_project, out, workspace=ws, home=Path(tmp) / "home")
-            snap = snapshot(out)
+            snap = snapshot(out) | resolved(out, workspace=ws, home=Path(tmp) / "home")
             if snap != committed(name):
                 write(name, snap)
                 changed.append(name)
