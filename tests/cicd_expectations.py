@@ -9,10 +9,8 @@ import sys
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlparse
 
 import yaml
-from bundle_expectations import expected_hosts
 
 
 def platform_family(platform: str) -> str:
@@ -48,81 +46,46 @@ def runs_after_deploy(c, target: str) -> list[tuple[str, str]]:
     return [*features, ("run model_training_job", target)]
 
 
-def expected_test_prefix(values) -> str:
-    """Integration tests reuse the staging credentials unless the test workspace is another host."""
-    test = values["input_databricks_test_workspace_host"]
-    staging = values["input_databricks_staging_workspace_host"]
-    return "TEST" if test and urlparse(test).hostname != urlparse(staging).hostname else "STAGING"
-
-
-def github_secret(name: str) -> str:
-    return f"${{{{ secrets.{name} }}}}"
-
-
-def github_variable(name: str) -> str:
-    return f"${{{{ vars.{name} }}}}"
-
-
-def azure_devops_variable(name: str) -> str:
-    return f"$({name})"
-
-
-def gitlab_variable(name: str) -> str:
-    return f"${name}"
-
-
 FEDERATED = "workload_identity_federation"
-# The workspace of each credentials prefix (bundle_expectations.expected_hosts is keyed by target).
-PREFIX_TARGET = {"STAGING": "staging", "PROD": "prod", "TEST": "test"}
-# Azure DevOps pipeline OIDC tokens carry this audience whatever is asked (Microsoft's token format).
-AZURE_DEVOPS_AUDIENCE = "api://AzureADTokenExchange"
 
 
 def is_federated(values) -> bool:
     return values["input_cicd_auth"] == FEDERATED
 
 
-def expected_audience(values, prefix: str) -> str:
-    """The audience of the OIDC tokens a job presents to the workspace of `prefix`: Azure DevOps' fixed one, else
-    the workspace's token endpoint (what the Go SDK asks GitHub for by default)."""
-    if values["input_cicd_platform"] == "azure_devops":
-        return AZURE_DEVOPS_AUDIENCE
-    return f"{expected_hosts(values)[PREFIX_TARGET[prefix]]}/oidc/v1/token"
+# A value the setup guide (docs/mlops-setup.md) says to store in the CI platform, and the variable a pipeline gives
+# it to the Databricks CLI as.
+STORED_CREDENTIAL = re.compile(r"^- `(\w+)` \((secret|a variable, not a secret)\), read as `(\w+)`$", re.M)
 
 
-def expected_auth_env(values, prefix: str) -> dict[str, str]:
-    """The environment a Databricks-calling job or step gets for the workspace of `prefix`, as the platform spells
-    it. Workload identity federation: the platform's OIDC auth type and the service principal's client id, a
-    variable (no secret at all); GitHub also pins the token audience, Azure DevOps maps System.AccessToken.
-    Secrets: GitLab's Databricks OAuth secret on every cloud; elsewhere an Entra ID service principal on azure, a
-    workspace token on aws and gcp."""
-    platform, cloud = values["input_cicd_platform"], values["input_cloud"]
-    github = platform.startswith("github_actions")
-    if is_federated(values):
-        variable = {"azure_devops": azure_devops_variable, "gitlab": gitlab_variable}.get(platform, github_variable)
-        env = {"DATABRICKS_CLIENT_ID": variable(f"{prefix}_SP_CLIENT_ID")}
-        if github:
-            return {
-                "DATABRICKS_AUTH_TYPE": "github-oidc",
-                **env,
-                "DATABRICKS_TOKEN_AUDIENCE": expected_audience(values, prefix),
-            }
-        if platform == "azure_devops":
-            return {"DATABRICKS_AUTH_TYPE": "azure-devops-oidc", **env, "SYSTEM_ACCESSTOKEN": "$(System.AccessToken)"}
-        return {"DATABRICKS_AUTH_TYPE": "env-oidc", **env}
-    if platform == "gitlab":
-        return {
-            "DATABRICKS_CLIENT_ID": gitlab_variable(f"{prefix}_SP_CLIENT_ID"),
-            "DATABRICKS_CLIENT_SECRET": gitlab_variable(f"{prefix}_SP_CLIENT_SECRET"),
-        }
-    reference = github_secret if github else azure_devops_variable
-    if cloud == "azure":
-        return {
-            "ARM_TENANT_ID": reference(f"{prefix}_AZURE_SP_TENANT_ID"),
-            "ARM_CLIENT_ID": reference(f"{prefix}_AZURE_SP_APPLICATION_ID"),
-            "ARM_CLIENT_SECRET": reference(f"{prefix}_AZURE_SP_CLIENT_SECRET"),
-        }
-    return {"DATABRICKS_TOKEN": reference(f"{prefix}_WORKSPACE_TOKEN")}
+def stored_credentials(out, combo) -> dict[str, tuple[str, bool]]:
+    """The credentials the setup guide lists: name -> (the variable the CLI reads it as, whether it is a secret)."""
+    guide = out.text(f"{combo['input_root_dir']}/docs/mlops-setup.md")
+    return {name: (variable, kind == "secret") for name, kind, variable in STORED_CREDENTIAL.findall(guide)}
+
+
+def assert_signs_in_with_the_listed_credentials(out, combo, envs: list[tuple[str, str, dict[str, str]]]) -> None:
+    """The environment of each Databricks-calling job or step, given as (where, target, env), against the setup
+    guide and the render's record (derived.ci_credentials): it refers to exactly the stored credentials the guide
+    lists for the prefix the record gives the target, each under the variable the guide names (on GitHub as a
+    secret or a variable, as the guide says). The rest of it (auth type, token audience, ...) is the same in every
+    job and step, but for the audience, which is the one the record gives the target."""
+    syntax = secret_syntax(combo["input_cicd_platform"])
+    listed = stored_credentials(out, combo)
+    record = combo.derived["ci_credentials"]
+    rests = set()
+    for where, target, env in envs:
+        prefix, audience = record[target]["prefix"], record[target].get("audience")
+        refs = {var: match for var, value in env.items() if (match := syntax.fullmatch(value))}
+        expected = {variable: name for name, (variable, _) in listed.items() if name.startswith(f"{prefix}_")}
+        assert {var: match["name"] for var, match in refs.items()} == expected, where
+        for match in refs.values():
+            if match.groupdict().get("kind"):
+                assert (match["kind"] == "secrets") == listed[match["name"]][1], (where, match[0])
+        rest = {var: "<audience>" if value == audience else value for var, value in env.items() if var not in refs}
+        assert not [value for value in rest.values() if "://" in value], (where, audience)
+        rests.add(tuple(sorted(rest.items())))
+    assert len(rests) == 1, rests
 
 
 def docker_calls_of_push_script(script: Path, scratch: Path, *args: str) -> tuple[int, list[list[str]]]:
@@ -163,11 +126,11 @@ def gitlab_job_scripts(pipelines: list[Path], folder: Path) -> list[Path]:
 
 # --- the pipelines as they run: jobs in order, each step's folder, environment and databricks commands ---------
 SHELL_OPERATOR = re.compile(r"\s+(?:[0-9]*>|\|\|?|&&|;)")
-# How each platform spells a secret or pipeline variable in a step's environment.
+# How each platform spells a secret or pipeline variable in a step's environment (GitHub alone tells them apart).
 SECRET_REFERENCE = {
-    "github": re.compile(r"\$\{\{ (?:secrets|vars)\.(\w+) \}\}"),
-    "azure_devops": re.compile(r"\$\((\w+)\)"),
-    "gitlab": re.compile(r"\$(\w+)"),
+    "github": re.compile(r"\$\{\{ (?P<kind>secrets|vars)\.(?P<name>\w+) \}\}"),
+    "azure_devops": re.compile(r"\$\((?P<name>\w+)\)"),
+    "gitlab": re.compile(r"\$(?P<name>\w+)"),
 }
 
 

@@ -6,8 +6,6 @@ import pytest
 import yaml
 from cicd_expectations import (
     assert_installs_the_project_for_its_tests,
-    expected_auth_env,
-    expected_test_prefix,
     script_commands,
 )
 from matrix import CICD_COMBINATIONS
@@ -83,8 +81,8 @@ def test_python_is_a_current_quoted_version_and_the_cli_is_the_pinned_one(combo,
 
 
 @pytest.mark.parametrize("combo", FULL, ids=lambda c: c.id)
-def test_each_bundle_step_maps_the_credentials_of_its_target(combo, rendered):
-    prefixes = {"staging": "STAGING", "prod": "PROD", "test": expected_test_prefix(combo.values)}
+def test_only_the_bundle_steps_get_credentials_and_they_run_in_the_project_folder(combo, rendered):
+    """Which credentials: test_generated_docs (those the setup guide lists for the step's target)."""
     name = combo["input_project_name"]
     seen = set()
     for file in (f"{name}-tests-ci.yml", f"{name}-bundle-cicd.yml"):
@@ -95,7 +93,6 @@ def test_each_bundle_step_maps_the_credentials_of_its_target(combo, rendered):
                 continue
             ((_, target),) = commands
             seen.add(target)
-            assert step["env"] == expected_auth_env(combo.values, prefixes[target]), step["displayName"]
             assert step["workingDirectory"] == combo.derived["project_folder"]
     assert seen == {"test", "staging", "prod"}
 

@@ -11,12 +11,11 @@ import pytest
 import yaml
 from bundle_expectations import full_jobs, job_declarations
 from cicd_expectations import (
-    PREFIX_TARGET,
-    expected_audience,
-    expected_test_prefix,
+    assert_signs_in_with_the_listed_credentials,
     is_federated,
     pipeline_jobs,
     platform_family,
+    stored_credentials,
 )
 from matrix import CICD_COMBINATIONS, PROJECT_COMBINATIONS
 
@@ -54,42 +53,46 @@ def secrets_used_by_pipelines(root: Path) -> set[str]:
     return names
 
 
-def expected_secrets(combo) -> set[str]:
-    """What the setup guide must list as stored in the CI platform: the staging and prod credentials, the test ones
-    for a separate test workspace, and GitHub's token for deploy-cicd. Under workload identity federation the
-    credentials are only the service principals' client ids (variables)."""
-    platform, cloud = combo["input_cicd_platform"], combo["input_cloud"]
-    if is_federated(combo.values):
-        suffixes = ["SP_CLIENT_ID"]
-    elif platform == "gitlab":
-        suffixes = ["SP_CLIENT_ID", "SP_CLIENT_SECRET"]
-    elif cloud == "azure":
-        suffixes = ["AZURE_SP_TENANT_ID", "AZURE_SP_APPLICATION_ID", "AZURE_SP_CLIENT_SECRET"]
-    else:
-        suffixes = ["WORKSPACE_TOKEN"]
-    prefixes = {"STAGING", "PROD", expected_test_prefix(combo.values)}
-    names = {f"{p}_{s}" for p in prefixes for s in suffixes}
-    if platform_family(platform) == "github":
-        names.add("WORKFLOW_TOKEN")
-    return names
+def databricks_steps(out, combo) -> list[tuple[str, str, dict[str, str]]]:
+    """(where, target, env) of each pipeline step that runs `databricks ... -t <target>`."""
+    found = []
+    for job in pipeline_jobs(out.root, combo["input_cicd_platform"], combo["input_project_name"]):
+        for step in job.steps:
+            if step.commands:
+                (target,) = {argv[argv.index("-t") + 1] for argv in step.commands}
+                found.append((f"{job.file}:{job.name}", target, step.env))
+    return found
 
 
 @pytest.mark.parametrize("combo", CICD_COMBINATIONS, ids=lambda c: c.id)
-def test_setup_guide_lists_exactly_the_stored_credentials_of_the_answers(combo, rendered):
+def test_setup_guide_lists_exactly_the_credentials_the_pipelines_sign_in_with(combo, rendered):
     out = rendered(combo)
-    listed = set(re.findall(r"^- `([A-Z_]+)`", out.text(f"{combo['input_root_dir']}/docs/mlops-setup.md"), re.M))
-    assert listed == expected_secrets(combo)
+    guide = out.text(f"{combo['input_root_dir']}/docs/mlops-setup.md")
+    listed = stored_credentials(out, combo)
+    # A service principal per credentials prefix the record gives a target; secrets only when the answer asks.
+    assert {name.split("_")[0] for name in listed} == {c["prefix"] for c in combo.derived["ci_credentials"].values()}
+    assert any(secret for _, secret in listed.values()) != is_federated(combo.values)
+    stored = re.findall(r"^- `([A-Z_]+)`", guide, re.M)
     if combo.has_project:
-        # Every secret a generated pipeline reads is one the guide lists, and the reverse.
-        used = secrets_used_by_pipelines(out.root)
-        assert used == expected_secrets(combo)
+        # Every value a generated pipeline reads from the platform is one the guide lists, and the reverse; each
+        # Databricks step reads those of its target's prefix.
+        assert secrets_used_by_pipelines(out.root) == set(stored)
+        steps = databricks_steps(out, combo)
+        assert {target for _, target, _ in steps} == {"test", "staging", "prod"}
+        assert_signs_in_with_the_listed_credentials(out, combo, steps)
+    else:
+        # The projects added later get the pipelines of a repository generated with its project (test_cicd_archive).
+        together = rendered(dict(combo.answers, input_setup_cicd_and_project="CICD_and_Project"))
+        assert re.findall(r"^- `.*$", guide, re.M) == re.findall(
+            r"^- `.*$", together.text(f"{combo['input_root_dir']}/docs/mlops-setup.md"), re.M
+        )
 
 
 @pytest.mark.parametrize("combo", CICD_COMBINATIONS, ids=lambda c: c.id)
 def test_setup_guide_states_which_credentials_the_integration_tests_use(combo, rendered):
     guide = rendered(combo).text(f"{combo['input_root_dir']}/docs/mlops-setup.md")
     stored = "variables" if is_federated(combo.values) else "secrets"
-    if expected_test_prefix(combo.values) == "TEST":
+    if combo.derived["ci_credentials"]["test"]["prefix"] == "TEST":
         assert f"the `TEST_*` {stored} of a service principal in the test workspace" in guide
     else:
         assert f"they use the staging credentials (`STAGING_*`): no test {stored} are needed" in guide
@@ -116,11 +119,12 @@ def test_setup_guide_gives_a_federation_policy_for_each_service_principal_the_pi
         assert policies == [] and "service-principal-federation-policy" not in guide
         return
     platform = combo["input_cicd_platform"]
-    prefixes = {"STAGING", "PROD", expected_test_prefix(combo.values)}
-    assert {prefix for prefix, _ in policies} == prefixes
+    audiences = {c["prefix"]: c["audience"] for c in combo.derived["ci_credentials"].values()}
+    # Every service principal the pipelines sign in as (the record's prefixes, see the test above) has its policies.
+    assert {prefix for prefix, _ in policies} == set(audiences)
     for prefix, policy in policies:
         # The audience the pipelines request for that workspace, the platform's issuer, one subject each.
-        assert policy["audiences"] == [expected_audience(combo.values, prefix)], prefix
+        assert policy["audiences"] == [audiences[prefix]], prefix
         assert policy["issuer"] == ISSUERS[platform]
         assert set(policy) <= {"issuer", "audiences", "subject", "subject_claim"} and policy["subject"]
     if combo.has_project and platform.startswith("github_actions"):
@@ -131,15 +135,6 @@ def test_setup_guide_gives_a_federation_policy_for_each_service_principal_the_pi
                 prefix = job["env"]["DATABRICKS_CLIENT_ID"].split("vars.")[1].split("_SP_")[0]
                 subjects = {p["subject"] for who, p in policies if who == prefix}
                 assert f"repo:<owner>/<repository>:environment:{job['environment']}" in subjects, path.name
-    if combo.has_project:
-        # Every target a pipeline signs in to has its policies.
-        used = {
-            PREFIX_TARGET[k.split("_SP_")[0]]
-            for job in pipeline_jobs(out.root, platform, combo["input_project_name"])
-            for step in job.steps
-            for k in re.findall(r"((?:STAGING|PROD|TEST)_SP_CLIENT_ID)", " ".join(step.env.values()))
-        }
-        assert used == {PREFIX_TARGET[p] for p in prefixes}
 
 
 @pytest.mark.parametrize("combo", CICD_COMBINATIONS, ids=lambda c: c.id)

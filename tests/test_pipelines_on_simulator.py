@@ -31,15 +31,8 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from bundle_expectations import expected_hosts, jobs_of_target, readme_jobs, root_path
-from cicd_expectations import (
-    PREFIX_TARGET,
-    PipelineJob,
-    expected_audience,
-    is_federated,
-    pipeline_jobs,
-    secret_syntax,
-)
+from bundle_expectations import jobs_of_target, readme_jobs, root_path
+from cicd_expectations import PipelineJob, is_federated, pipeline_jobs, platform_family, secret_syntax
 from matrix import PIPELINE_RUNS, by_id
 
 from tooling.render import CliResult, run_cli
@@ -59,10 +52,6 @@ ISSUERS = {
 }
 
 
-def platform_family(platform: str) -> str:
-    return "github" if platform.startswith("github_actions") else platform
-
-
 def credentials(env: dict[str, str], platform: str, identities: dict[str, str]) -> dict[str, str]:
     """The step's environment with dummy secret values: an identity per secret for IDENTITY_VARIABLES."""
     resolved = {}
@@ -75,9 +64,9 @@ def credentials(env: dict[str, str], platform: str, identities: dict[str, str]) 
         elif not match:
             resolved[name] = value
         elif name in IDENTITY_VARIABLES:
-            resolved[name] = identities.setdefault(match[1], new_token("service_principal"))
+            resolved[name] = identities.setdefault(match["name"], new_token("service_principal"))
         else:
-            resolved[name] = f"dummy-{match[1].lower()}"
+            resolved[name] = f"dummy-{match['name'].lower()}"
     return resolved
 
 
@@ -139,7 +128,7 @@ def test_pipeline_commands_succeed_with_the_pipelines_credentials(combo, rendere
     assert any(argv[:3] == ("databricks", "bundle", "run") for done in results for argv, _, _ in done)
 
     # Each deployment is in its service principal's workspace, under that principal's folder, on its own host.
-    hosts = expected_hosts(combo)
+    workspaces = {target: urlparse(host).hostname for target, host in combo.derived["workspace_hosts"].items()}
     for target, env in deployed.items():
         (identity,) = {env[v] for v in IDENTITY_VARIABLES if v in env}
         principal = simulator.user_name(identity)
@@ -153,19 +142,21 @@ def test_pipeline_commands_succeed_with_the_pipelines_credentials(combo, rendere
         assert len(ours) == len(jobs_of_target(readme_jobs(out.project), target)), (target, sorted(names))
         assert {j["creator_user_name"] for j in listed["jobs"]} == {principal}
         contacted = {r.host.split(":")[0] for r in simulator.requests(identity)}
-        assert urlparse(hosts[target]).hostname in contacted - {"127.0.0.1"}, target
+        # A service principal per workspace: it reaches its target's workspace and no other.
+        assert contacted & set(workspaces.values()) == {workspaces[target]}, target
         assert not [r for r in simulator.requests(identity) if r.status == 501]
 
     # Keyless: each service principal signed in only by exchanging its platform's OIDC token, for the audience its
     # workspace's federation policy lists (setup guide); with secrets, no OIDC token was exchanged at all.
     exchanged = [e for e in simulator.oidc_events() if e.event == "exchanged" and e.client_id in identities.values()]
     if is_federated(combo.values):
-        assert set(identities) == {f"{p}_SP_CLIENT_ID" for p in {n.split("_SP_")[0] for n in identities}}
-        for name, client_id in identities.items():
-            prefix = name.removesuffix("_SP_CLIENT_ID")
+        # Every identity a job signs in as is one a deployment uses, and the audience is its target's (the record's).
+        signed_in = {target: env["DATABRICKS_CLIENT_ID"] for target, env in deployed.items()}
+        assert set(identities.values()) == set(signed_in.values())
+        for target, client_id in signed_in.items():
             found = {(e.issuer, e.audience) for e in exchanged if e.client_id == client_id}
-            assert found == {(ISSUERS[platform_family(platform)], expected_audience(combo.values, prefix))}, name
-        assert {PREFIX_TARGET[n.removesuffix("_SP_CLIENT_ID")] for n in identities} >= {"staging", "prod"}
+            audience = combo.derived["ci_credentials"][target]["audience"]
+            assert found == {(ISSUERS[platform_family(platform)], audience)}, target
         # And the CLI reports the platform's auth type for the environment of each deployment step.
         for target, env in deployed.items():
             described = run_cli(

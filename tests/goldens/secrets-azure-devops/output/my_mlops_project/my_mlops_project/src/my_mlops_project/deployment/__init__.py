@@ -1,0 +1,1 @@
+"""Deployment: make the validated model version the one batch inference uses."""
