@@ -61,6 +61,10 @@ class Rendered:
     def layout(self) -> goldens.Layout:
         return goldens.layout(self.files(), self.record)
 
+    def repository_files(self) -> set[str]:
+        """The files outside the project folder, relative to the root folder (goldens.split)."""
+        return goldens.split(self.files(), self.record)[0]
+
     def dirs(self) -> set[str]:
         return {p.relative_to(self.output).as_posix() for p in self.output.rglob("*") if p.is_dir()}
 

@@ -115,17 +115,10 @@ def test_params_files_hold_exactly_the_sub_template_inputs_with_the_right_values
         assert project == {k: v[k] for k in project_keys}
 
 
-def root_files(render, skip_folder: str | None = None) -> set[str]:
-    """A render's files relative to its root folder, leaving out those in `skip_folder` (relative to the root)."""
-    root = render.values["input_root_dir"] + "/"
-    files = {f.removeprefix(root) for f in render.files()}
-    return {f for f in files if not (skip_folder and f.startswith(f"{skip_folder}/"))}
-
-
-def pipelines_of_project(together, cicd_only, folder: str) -> set[str]:
-    """The repository files one project brings (its pipelines): the files of the repository generated together with
-    the project that are outside the project folder and not in the CI/CD-only repository."""
-    return root_files(together, folder) - root_files(cicd_only)
+def pipelines_of_project(together, cicd_only) -> set[str]:
+    """The repository files one project brings (its pipelines): those of the repository generated together with the
+    project, outside the project folder, that the CI/CD-only repository does not have."""
+    return together.repository_files() - cicd_only.repository_files()
 
 
 def project_only(cloud: str, variant: str):
@@ -164,7 +157,7 @@ def test_adding_a_project_renders_its_pipelines_and_targets_and_the_bundle_valid
         }
     )
     added = files_under(repo) - before
-    pipelines = pipelines_of_project(together, rendered(cicd), folder)
+    pipelines = pipelines_of_project(together, rendered(cicd))
     assert pipelines and {f for f in added if not f.startswith(f"{folder}/")} == pipelines
     in_folder = {f for f in added if f.startswith(f"{folder}/")}
     assert in_folder and all(f.startswith(f"{folder}/resources/") and f.endswith(".yml") for f in in_folder)
@@ -218,7 +211,7 @@ def test_a_repository_from_before_the_cicd_auth_answer_keeps_adding_projects_wit
             **json.loads((repo / folder / "project_params.json").read_text()),
         }
     )
-    for rel in sorted(pipelines_of_project(with_secrets, rendered(cicd), folder)):
+    for rel in sorted(pipelines_of_project(with_secrets, rendered(cicd))):
         assert (repo / rel).read_text() == (with_secrets.root / rel).read_text(), rel
 
 

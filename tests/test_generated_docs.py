@@ -171,11 +171,7 @@ def test_root_readme_structure_table_names_every_ci_file_and_nothing_else(combo,
     table = [line for line in readme.splitlines() if line.startswith("| `")]
     named = {p for line in table for p in re.findall(r"`([^`]+)`", line.split("|")[1])}
     # Everything but the README itself and the project's own files.
-    generated = {
-        f.removeprefix(f"{combo['input_root_dir']}/")
-        for f in out.files()
-        if not f.startswith(f"{combo.project_dir}/") and f != f"{combo['input_root_dir']}/README.md"
-    }
+    generated = out.repository_files() - {"README.md"}
     covered = set()
     for path in named:
         if path.endswith("/"):

@@ -197,15 +197,30 @@ def snapshot_files(snap: Snapshot) -> set[str]:
     return {k for k in snap if k != BINARY_LIST and not k.startswith(f"{RESOLVED}/")} | binaries
 
 
+def split(files: set[str], record: dict) -> tuple[set[str], set[str]]:
+    """A render's files (relative to the output folder) as (the repository's files, relative to the root folder;
+    the project's files, relative to the project folder). The record counts with the repository's files, wherever
+    it is."""
+    root, project = record["answers"]["input_root_dir"] + "/", record["derived"]["project_dir"] + "/"
+    repository, in_project = set(), set()
+    for path in files:
+        if path.startswith(project) and not path.endswith(RECORD):
+            in_project.add(path.removeprefix(project))
+        else:
+            assert path.startswith(root), f"{path} is outside the root folder {root}"
+            repository.add(path.removeprefix(root))
+    return repository, in_project
+
+
 def layout(files: set[str], record: dict) -> Layout:
-    """Which files a render has, whatever its names: (the repository's files, the project's files), the first
-    relative to the root folder and the second to the project folder; the record counts with the repository's
-    files, wherever it is. In every path segment, the project name, folder and package (the record's) are
-    written <name>: a segment that is one of them, or a file named after the project (<name>-...). The layout
-    rules refuse a project name that is a folder of the template, so no other segment can be mistaken for one."""
-    answers, derived = record["answers"], record["derived"]
-    names = {answers["input_project_name"], derived["project_folder"], derived["project_package"]}
-    root, project = answers["input_root_dir"] + "/", derived["project_dir"] + "/"
+    """Which files a render has, whatever its names: its two parts (`split`), with the project name, folder and
+    package (the record's) written <name> in every path segment that is one of them, or in a file named after the
+    project (<name>-...). The layout rules refuse a project name that is a folder of the template, so no other
+    segment can be mistaken for one."""
+    names = {
+        record["answers"]["input_project_name"],
+        *(record["derived"][k] for k in ("project_folder", "project_package")),
+    }
 
     def general(path: str) -> str:
         segments = []
@@ -214,14 +229,8 @@ def layout(files: set[str], record: dict) -> Layout:
             segments.append(NAME if segment in names else f"{NAME}{segment[len(prefix) :]}" if prefix else segment)
         return "/".join(segments)
 
-    repository, in_project = set(), set()
-    for path in files:
-        if path.startswith(project) and not path.endswith(RECORD):
-            in_project.add(general(path.removeprefix(project)))
-        else:
-            assert path.startswith(root), f"{path} is outside the root folder {root}"
-            repository.add(general(path.removeprefix(root)))
-    return frozenset(repository), frozenset(in_project)
+    repository, in_project = split(files, record)
+    return frozenset(map(general, repository)), frozenset(map(general, in_project))
 
 
 def golden_layouts() -> dict[str, Layout]:
